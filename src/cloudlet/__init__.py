@@ -1,0 +1,3 @@
+"""Cloudlet: a local cloud in one Python process."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,92 @@
+"""The ASGI application: classifies each request and hands it to a service front end."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from . import __version__
+from .config import Settings
+from .http import BodyTooLarge, Receive, Request, Response, Scope, Send, json_response
+from .runtime import Cloudlet
+
+log = logging.getLogger("cloudlet")
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.cloudlet = Cloudlet(settings)
+        from .aws.dispatch import AwsFrontEnd
+        from .queues.service import QueueService
+
+        self.cloudlet.add(QueueService(self.cloudlet))
+        self.aws = AwsFrontEnd(self.cloudlet)
+        self.ready = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if kind != "http":
+            return
+        path: str = scope["path"]
+        try:
+            if path.startswith("/_cloudlet/"):
+                response = await self._admin(scope, receive)
+            else:
+                response = await self.aws.handle(scope, receive)
+        except Exception:  # a bug: answer like AWS's InternalFailure, never a bare traceback page
+            log.exception("unhandled error for %s %s", scope.get("method"), path)
+            response = json_response({"__type": "InternalFailure", "message": "internal error"}, 500)
+        await response.send(send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.cloudlet.start()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                self.ready = True
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.ready = False
+                await self.cloudlet.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _admin(self, scope: Scope, receive: Receive) -> Response:
+        try:
+            request = await Request.read(scope, receive, self.settings.max_body_bytes)
+        except BodyTooLarge:
+            return json_response({"error": "body too large"}, 413)
+        route = (request.method, request.path.rstrip("/"))
+        if route == ("GET", "/_cloudlet/health"):
+            return json_response(self.health())
+        if route == ("POST", "/_cloudlet/reset"):
+            await self.cloudlet.reset()
+            return json_response({"reset": True})
+        return json_response({"error": f"no admin route {request.method} {request.path}"}, 404)
+
+    def health(self) -> dict[str, Any]:
+        import botocore
+        import sqlite3
+        import uvicorn
+
+        return {
+            "status": "ready" if self.ready else "starting",
+            "version": __version__,
+            "versions": {"cloudlet": __version__, "botocore": botocore.__version__,
+                         "sqlite": sqlite3.sqlite_version, "uvicorn": uvicorn.__version__},
+            "services": sorted(self.cloudlet.services),
+            "dataDir": None if self.cloudlet.data_dir is None else str(self.cloudlet.data_dir),
+            "inMemory": self.settings.in_memory,
+            "uptimeSeconds": round(time.time() - self.cloudlet.started_at, 3),
+        }

@@ -1,0 +1,183 @@
+"""SQLite access for an asyncio server: one writer thread with group commit, reader threads.
+
+Every write is a function `fn(conn, *args)` run inside one transaction shared with whatever other writes
+were waiting at the same moment (group commit): one fsync covers them all, and each write runs in its own
+savepoint so that a failing write rolls back alone. The caller awaits a future that resolves only after
+COMMIT returned, so an acknowledged write is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+_STOP = object()
+MAX_GROUP = 512
+
+
+class Database:
+    def __init__(self, path: Path | None, sync: str = "full", readers: int = 2) -> None:
+        """path=None keeps the database in memory (reads then go through the writer's connection)."""
+        self.path = path
+        self.sync = sync
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._local = threading.local()
+        self._schema: list[str] = []
+        self._writer: threading.Thread | None = None
+        self._readers = None if path is None else ThreadPoolExecutor(readers, thread_name_prefix="db-read")
+        self._conn: sqlite3.Connection | None = None
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def add_schema(self, sql: str) -> None:
+        """Register DDL (idempotent: CREATE ... IF NOT EXISTS) run when the database starts."""
+        self._schema.append(sql)
+
+    def start(self) -> None:
+        self._writer = threading.Thread(target=self._run_writer, name="db-writer", daemon=True)
+        self._writer.start()
+        self._ready.wait()
+        if self._start_error:
+            raise self._start_error
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._tasks.put(_STOP)
+            self._writer.join(timeout=10)
+            self._writer = None
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+
+    def _connect(self) -> sqlite3.Connection:
+        target = ":memory:" if self.path is None else str(self.path)
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.row_factory = sqlite3.Row
+        if self.path is not None:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={'FULL' if self.sync == 'full' else 'NORMAL'}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA cache_size=-65536")
+        return conn
+
+    # -- writer ----------------------------------------------------------------------------------
+    def _run_writer(self) -> None:
+        try:
+            conn = self._conn = self._connect()
+            for ddl in self._schema:
+                conn.executescript(ddl)
+        except BaseException as exc:  # surfaced to start()
+            self._start_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        while True:
+            first = self._tasks.get()
+            if first is _STOP:
+                break
+            batch = [first]
+            while len(batch) < MAX_GROUP:
+                try:
+                    nxt = self._tasks.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is _STOP:
+                    self._tasks.put(_STOP)
+                    break
+                batch.append(nxt)
+            self._run_group(conn, batch)
+        conn.close()
+
+    def _run_group(self, conn: sqlite3.Connection, batch: list) -> None:
+        outcomes: list[tuple[Any, Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for task in batch:
+                fut, fn, args, readonly = task
+                if readonly:
+                    try:
+                        outcomes.append((fut, fn(conn, *args), None))
+                    except BaseException as exc:
+                        outcomes.append((fut, None, exc))
+                    continue
+                conn.execute("SAVEPOINT w")
+                try:
+                    result = fn(conn, *args)
+                    conn.execute("RELEASE w")
+                    outcomes.append((fut, result, None))
+                except BaseException as exc:
+                    conn.execute("ROLLBACK TO w")
+                    conn.execute("RELEASE w")
+                    outcomes.append((fut, None, exc))
+            conn.execute("COMMIT")
+        except BaseException as exc:  # the commit itself failed: nothing in the group is durable
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            outcomes = [(task[0], None, exc) for task in batch]
+        for fut, result, exc in outcomes:
+            _resolve(fut, result, exc)
+
+    # -- public API ------------------------------------------------------------------------------
+    async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run fn(conn, *args) in the writer thread inside a transaction; returns after COMMIT."""
+        fut = asyncio.get_running_loop().create_future()
+        self._tasks.put((fut, fn, args, False))
+        return await fut
+
+    async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run fn(conn, *args) on a reader connection (a consistent WAL snapshot)."""
+        if self._readers is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._tasks.put((fut, fn, args, True))
+            return await fut
+        return await asyncio.get_running_loop().run_in_executor(self._readers, self._read_sync, fn, args)
+
+    def _read_sync(self, fn: Callable[..., Any], args: tuple) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        conn.execute("BEGIN")
+        try:
+            return fn(conn, *args)
+        finally:
+            conn.execute("COMMIT")
+
+    def write_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """For code outside the event loop (start-up, CLI): blocks until committed."""
+        import concurrent.futures
+
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+        self._tasks.put((fut, fn, args, False))
+        return fut.result()
+
+
+def _resolve(fut: Any, result: Any, exc: BaseException | None) -> None:
+    if isinstance(fut, asyncio.Future):
+        loop = fut.get_loop()
+        if exc is None:
+            loop.call_soon_threadsafe(_set_result, fut, result)
+        else:
+            loop.call_soon_threadsafe(_set_exception, fut, exc)
+    else:
+        if exc is None:
+            fut.set_result(result)
+        else:
+            fut.set_exception(exc)
+
+
+def _set_result(fut: asyncio.Future, result: Any) -> None:
+    if not fut.done():
+        fut.set_result(result)
+
+
+def _set_exception(fut: asyncio.Future, exc: BaseException) -> None:
+    if not fut.done():
+        fut.set_exception(exc)
