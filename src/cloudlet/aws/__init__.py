@@ -1,0 +1,1 @@
+"""AWS protocol plumbing shared by every AWS service: models, codecs, errors, accounts, dispatch."""

@@ -1,0 +1,1 @@
+"""SQS: the queue engine (semantics) and its AWS front end."""
