@@ -294,6 +294,10 @@ class QueueEngine:
             if not waiters:
                 self._waiters.pop(queue_id, None)
 
+    def notify(self, queue_id: int, count: int) -> None:
+        """Messages became receivable in a queue outside `send` (another service wrote them): wake pollers."""
+        self._wake(queue_id, count)
+
     def _wake(self, queue_id: int, count: int) -> None:
         waiters = self._waiters.get(queue_id)
         while waiters and count > 0:
