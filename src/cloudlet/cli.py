@@ -36,12 +36,17 @@ def serve(settings: Settings) -> int:
     if settings.blob_port and settings.blob_port != settings.port:
         sockets.append(_bind(settings.host, settings.blob_port))
     config = uvicorn.Config(app, log_level=settings.log_level.lower(), access_log=False, lifespan="on",
-                            loop="auto", http="auto", timeout_keep_alive=75, backlog=2048)
+                            loop="auto", http="auto", timeout_keep_alive=75, backlog=2048,
+                            timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     where = "in memory" if settings.in_memory else str(settings.resolved_data_dir())
     ports = " and ".join(f"http://{settings.host}:{s.getsockname()[1]}" for s in sockets)
     print(f"Cloudlet {__version__} listening on {ports} (state {where})", flush=True)
-    asyncio.run(server.serve(sockets=sockets))
+    try:
+        asyncio.run(server.serve(sockets=sockets))
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled, after a clean shutdown
+        pass
+    print("Cloudlet stopped", flush=True)
     return 0
 
 

@@ -33,6 +33,8 @@ class Database:
         self._conn: sqlite3.Connection | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
+        self.commits = 0  # transactions committed, and writes they carried: group commit shows as writes > commits
+        self.writes = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
     def add_schema(self, sql: str) -> None:
@@ -116,6 +118,8 @@ class Database:
                     conn.execute("RELEASE w")
                     outcomes.append((fut, None, exc))
             conn.execute("COMMIT")
+            self.commits += 1
+            self.writes += len(batch)
         except BaseException as exc:  # the commit itself failed: nothing in the group is durable
             try:
                 conn.execute("ROLLBACK")
