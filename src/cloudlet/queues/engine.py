@@ -444,14 +444,8 @@ class QueueEngine:
 
     async def sweep(self) -> None:
         now = now_ms()
-        after = 0
-        while True:
-            queues = await self.store.list_all_queues(after, 500)
-            if not queues:
-                break
-            for queue in queues:
-                await self.store.expire(queue, now - queue.attr_int("MessageRetentionPeriod") * 1000)
-            after = queues[-1].id
+        for queue in await self.store.queues_with_expired(now):
+            await self.store.expire(queue, now - queue.attr_int("MessageRetentionPeriod") * 1000)
         await self.store.expire_dedup(now - v.DEDUP_WINDOW_MS)
 
 

@@ -99,10 +99,6 @@ class SqliteQueueStore:
             return [r[0] for r in rows]
         return await self.db.read(q)
 
-    async def list_all_queues(self, after_id: int, limit: int) -> list[QueueRecord]:
-        return await self.db.read(lambda c: [_queue(r) for r in c.execute(
-            "SELECT * FROM sqs_queues WHERE id>? ORDER BY id LIMIT ?", (after_id, limit))])
-
     async def set_attributes(self, queue: QueueRecord, attributes: dict[str, str], now: int) -> QueueRecord:
         def tx(c: sqlite3.Connection):
             c.execute("UPDATE sqs_queues SET attributes=?, modified_at=?, dlq_arn=? WHERE id=?",
@@ -188,6 +184,12 @@ class SqliteQueueStore:
             return {"visible": visible, "inflight": row[0] or 0, "delayed": row[1] or 0}
         return await self.db.read(q)
 
+    async def queues_with_expired(self, now: int) -> list[QueueRecord]:
+        """Queues holding a message older than their retention period: one index probe per queue, in SQL."""
+        return await self.db.read(lambda c: [_queue(r) for r in c.execute(
+            "SELECT * FROM sqs_queues q WHERE EXISTS (SELECT 1 FROM sqs_messages m WHERE m.queue_id=q.id AND "
+            "m.sent_at < ? - CAST(json_extract(q.attributes, '$.MessageRetentionPeriod') AS INTEGER) * 1000)", (now,))])
+
     async def expire(self, queue: QueueRecord, before: int) -> int:
         def tx(c: sqlite3.Connection):
             groups = [r[0] for r in c.execute(
@@ -196,7 +198,6 @@ class SqliteQueueStore:
             n = c.execute("DELETE FROM sqs_messages WHERE queue_id=? AND sent_at<?", (queue.id, before)).rowcount
             for group in groups:
                 _refresh_group(c, queue.id, group)
-            c.execute("DELETE FROM sqs_dedup WHERE queue_id=? AND sent_at<?", (queue.id, before))
             return n
         return await self.db.write(tx)
 
