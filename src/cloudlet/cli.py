@@ -36,7 +36,7 @@ def serve(settings: Settings) -> int:
     if settings.blob_port and settings.blob_port != settings.port:
         sockets.append(_bind(settings.host, settings.blob_port))
     config = uvicorn.Config(app, log_level=settings.log_level.lower(), access_log=False, lifespan="on",
-                            loop="auto", http="auto", timeout_keep_alive=75, backlog=2048,
+                            loop="auto", http="auto", timeout_keep_alive=75, backlog=2048, proxy_headers=False,
                             timeout_graceful_shutdown=3)
     server = uvicorn.Server(config)
     where = "in memory" if settings.in_memory else str(settings.resolved_data_dir())
