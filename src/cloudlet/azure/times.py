@@ -1,0 +1,43 @@
+"""The time formats of Azure Storage: RFC 1123 headers, ISO 8601 bodies and SAS fields, snapshot stamps."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from email.utils import formatdate, parsedate_to_datetime
+
+
+def http_date(ts: float | None = None) -> str:
+    return formatdate(time.time() if ts is None else ts, usegmt=True)
+
+
+def parse_http_date(value: str) -> float | None:
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def iso(ts: float, digits: int = 7) -> str:
+    dt = datetime.fromtimestamp(ts, timezone.utc)
+    base = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits == 0:
+        return base + "Z"
+    frac = f"{dt.microsecond:06d}0"[:digits]
+    return f"{base}.{frac}Z"
+
+
+def parse_iso(value: str) -> float | None:
+    """SAS and body times: YYYY-MM-DD, YYYY-MM-DDThh:mmZ, YYYY-MM-DDThh:mm:ssZ, with optional fraction."""
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1]
+    if "." in text:
+        head, _, frac = text.partition(".")
+        text = f"{head}.{(frac + '000000')[:6]}"
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc).timestamp()
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,2 @@
+"""Object store: containers, blobs, blocks, leases, tiers, snapshots, copies and tags, with the Azure Blob REST
+front end."""

@@ -1,0 +1,112 @@
+"""One Blob REST request as the front end sees it: the path split into account/container/blob, headers, query,
+and the body as a stream (never buffered whole, except small XML documents)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, AsyncIterator
+from urllib.parse import parse_qsl, unquote
+
+from ..azure.errors import StorageError
+from ..http import Receive, Scope
+
+MAX_XML_BODY = 4 * 1024 * 1024
+
+
+class ClientDisconnected(Exception):
+    pass
+
+
+class BlobCall:
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.method: str = scope["method"]
+        self.headers: dict[str, str] = {}
+        for k, v in scope["headers"]:
+            key = k.decode("latin-1").lower()
+            value = v.decode("latin-1")
+            self.headers[key] = f"{self.headers[key]},{value}" if key in self.headers else value
+        raw_path = scope.get("raw_path")
+        self.raw_path: str = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
+        self.raw_query: str = scope.get("query_string", b"").decode("latin-1")
+        self.query: dict[str, str] = dict(parse_qsl(self.raw_query, keep_blank_values=True))
+        path = unquote(self.raw_path, errors="strict") if raw_path else scope["path"]
+        parts = path.lstrip("/").split("/", 2)
+        self.account = parts[0]
+        self.container = parts[1] if len(parts) > 1 else ""
+        self.blob = parts[2] if len(parts) > 2 else ""
+        self.request_id = str(uuid.uuid4())
+        client = scope.get("client")
+        self.client_ip: str = client[0] if client else "127.0.0.1"
+        self.scheme: str = scope.get("scheme", "http")
+        self.consumed = False
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name, default)
+
+    @property
+    def level(self) -> str:
+        return "blob" if self.blob else "container" if self.container else "service"
+
+    @property
+    def endpoint(self) -> str:
+        host = self.headers.get("host") or "{}:{}".format(*(self.scope.get("server") or ("127.0.0.1", 80)))
+        return f"{self.scheme}://{host}/{self.account}/"
+
+    @property
+    def content_length(self) -> int | None:
+        raw = self.headers.get("content-length")
+        if raw is None:
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise StorageError(400, "InvalidHeaderValue", extra={"HeaderName": "Content-Length",
+                                                                 "HeaderValue": raw}) from None
+        if value < 0:
+            raise StorageError(400, "InvalidHeaderValue", extra={"HeaderName": "Content-Length"})
+        return value
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The request body; a body cut short (client gone, fewer bytes than Content-Length) raises, so that
+        nothing partial is ever committed."""
+        expected = self.content_length
+        if expected is None and "chunked" not in self.headers.get("transfer-encoding", "").lower():
+            if self.method == "PUT":
+                raise StorageError(411, "MissingContentLength",
+                                   "Content-Length HTTP header is required for this request.")
+        received = 0
+        self.consumed = True
+        while True:
+            message: dict[str, Any] = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected()
+            chunk = message.get("body", b"")
+            if chunk:
+                received += len(chunk)
+                yield chunk
+            if not message.get("more_body", False):
+                break
+        if expected is not None and received != expected:
+            raise ClientDisconnected()
+
+    async def body(self, limit: int = MAX_XML_BODY) -> bytes:
+        parts = []
+        size = 0
+        async for chunk in self.stream():
+            size += len(chunk)
+            if size > limit:
+                raise StorageError(413, "RequestBodyTooLarge")
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def drain(self) -> None:
+        """Read and drop an unread body, so that keep-alive connections stay in step after an early error."""
+        if self.consumed:
+            return
+        self.consumed = True
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                return

@@ -1,0 +1,120 @@
+"""What every part of the blob engine shares: the store, the files, the clock, ETags, and the commit protocol
+(bytes durable first, then the row; files no row points at any more are deleted after the commit)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from ..azure.errors import StorageError
+from ..azure.times import iso
+from ..store.database import Database
+from .events import EventHub, blob_event
+from .files import BlobFiles
+from .models import Blob, Container
+from .sqlite_repo import BlobTx
+
+log = logging.getLogger("cloudlet.blobs")
+
+
+class Clock:
+    """Wall time and ETags that never repeat: Azure's "0x8D..." ticks, strictly increasing."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return time.time()
+
+    def etag(self) -> str:
+        with self._lock:
+            ticks = max(self._last + 1, int(time.time() * 10_000_000) + 621355968000000000)
+            self._last = ticks
+        return f'"0x{ticks:X}"'
+
+
+class EngineCore:
+    def __init__(self, db: Database, files: BlobFiles, base_url: str, rehydrate_seconds: float = 0.0) -> None:
+        self.db = db
+        self.files = files
+        self.clock = Clock()
+        self.events = EventHub()
+        self.base_url = base_url
+        self.rehydrate_seconds = rehydrate_seconds
+        self._sequence = itertools.count(int(time.time() * 1000) << 16)
+
+    async def tx_write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await self.db.write(lambda conn: fn(BlobTx(conn), *args))
+
+    async def tx_read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await self.db.read(lambda conn: fn(BlobTx(conn), *args))
+
+    # -- the commit protocol -----------------------------------------------------------------------
+    async def commit_with_files(self, new_files: list[str], fn: Callable[..., Any], *args: Any) -> Any:
+        """Run the transaction `fn(tx, *args) -> (result, dead_file_ids)` after `new_files` are durable;
+        on failure the new files are deleted, on success they are settled and the dead ones removed."""
+        try:
+            result, dead = await self.tx_write(fn, *args)
+        except BaseException:
+            if new_files:
+                await asyncio.to_thread(self.files.delete, new_files)
+            raise
+        if new_files:
+            await asyncio.to_thread(self.files.settle, new_files)
+        if dead:
+            await self.collect(dead)
+        return result
+
+    async def collect(self, dead: list[str]) -> None:
+        await asyncio.to_thread(self.files.delete, dead)
+        await self.tx_write(lambda tx: tx.forget_garbage(dead))
+
+    async def recover(self) -> None:
+        garbage = await self.tx_read(lambda tx: tx.garbage())
+        if garbage:
+            await self.collect(garbage)
+        referenced = await self.tx_read(lambda tx: _referenced_set(tx, self.files))
+        kept, dropped = await asyncio.to_thread(self.files.recover, referenced.__contains__)
+        if kept or dropped:
+            log.info("blob recovery: %d committed uploads settled, %d partial uploads removed", kept, dropped)
+
+    # -- lookups inside transactions ---------------------------------------------------------------
+    @staticmethod
+    def container_or_404(tx: BlobTx, account: str, name: str) -> Container:
+        container = tx.get_container(account, name)
+        if container is None:
+            raise StorageError(404, "ContainerNotFound")
+        return container
+
+    @staticmethod
+    def blob_or_404(tx: BlobTx, container_id: int, name: str, snapshot: str = "") -> Blob:
+        blob = tx.get_blob(container_id, name, snapshot)
+        if blob is None:
+            raise StorageError(404, "BlobNotFound")
+        return blob
+
+    # -- events ------------------------------------------------------------------------------------
+    async def emit(self, kind: str, api: str, account: str, container: str, blob: Blob | None, name: str,
+                   ctx: dict[str, str] | None) -> None:
+        if not self.events.subscribers:
+            return
+        ctx = ctx or {}
+        event = blob_event(kind, api, account, container, name, base_url=self.base_url,
+                           etag=blob.etag if blob else "", size=blob.size if blob else 0,
+                           content_type=(blob.props.get("content_type", "") if blob else ""),
+                           blob_type=blob.blob_type if blob else "BlockBlob", sequencer=next(self._sequence),
+                           request_id=ctx.get("request_id", ""), client_request_id=ctx.get("client_request_id", ""))
+        await self.events.publish(event)
+
+    def snapshot_stamp(self) -> str:
+        return iso(self.clock.now())
+
+
+def _referenced_set(tx: BlobTx, files: BlobFiles) -> set[str]:
+    names = [p.name for p in files.incoming.iterdir()]
+    return {n for n in names if tx.referenced(n)}

@@ -1,0 +1,95 @@
+"""The engine's values: containers, blobs, their content extents, leases and copy state."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+CONTENT_HEADERS = ("content_type", "content_encoding", "content_language", "content_disposition", "cache_control",
+                   "content_md5")
+
+
+@dataclass
+class Lease:
+    lease_id: str | None = None
+    state: str = "available"  # available, leased, breaking, broken, expired
+    duration: int = -1  # seconds, -1 infinite
+    expires: float | None = None
+    break_at: float | None = None
+
+    @classmethod
+    def load(cls, raw: str | None) -> "Lease":
+        return cls(**json.loads(raw)) if raw else cls()
+
+    def dump(self) -> str | None:
+        return None if self.state == "available" else json.dumps(self.__dict__)
+
+
+@dataclass
+class Container:
+    id: int
+    account: str
+    name: str
+    etag: str
+    last_modified: float
+    metadata: dict[str, str]
+    public_access: str | None
+    acl: list[dict[str, str]]
+    lease: Lease
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Container":
+        return cls(row["id"], row["account"], row["name"], row["etag"], row["last_modified"],
+                   json.loads(row["metadata"]), row["public_access"], json.loads(row["acl"]),
+                   Lease.load(row["lease"]))
+
+
+@dataclass
+class Extent:
+    start: int
+    length: int
+    file_id: str
+    block_id: str | None = None
+
+
+@dataclass
+class Blob:
+    id: int
+    container_id: int
+    name: str
+    snapshot: str
+    blob_type: str
+    size: int
+    etag: str
+    created: float
+    last_modified: float
+    props: dict[str, str]
+    metadata: dict[str, str]
+    tag_count: int
+    tier: str | None
+    tier_changed: float | None
+    archive_status: str | None
+    rehydrate_at: float | None
+    lease: Lease
+    copy: dict[str, Any] | None
+    sealed: bool
+    block_count: int
+    tags: dict[str, str] | None = None
+    extents: list[Extent] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Blob":
+        return cls(row["id"], row["container_id"], row["name"], row["snapshot"], row["blob_type"], row["size"],
+                   row["etag"], row["created"], row["last_modified"], json.loads(row["props"]),
+                   json.loads(row["metadata"]), row["tag_count"], row["tier"], row["tier_changed"],
+                   row["archive_status"], row["rehydrate_at"], Lease.load(row["lease"]),
+                   json.loads(row["copy"]) if row["copy"] else None, bool(row["sealed"]), row["block_count"])
+
+
+@dataclass
+class Page:
+    """One page of a listing: items (and, for blobs, virtual directory prefixes) and the next marker."""
+    items: list[Any]
+    prefixes: list[str] = field(default_factory=list)
+    next_marker: str = ""

@@ -1,0 +1,110 @@
+-- name: get_container
+SELECT * FROM blob_containers WHERE account = ? AND name = ?;
+
+-- name: insert_container
+INSERT INTO blob_containers (account, name, etag, last_modified, metadata, public_access)
+VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: delete_container
+DELETE FROM blob_containers WHERE id = ?;
+
+-- name: container_files
+SELECT e.file_id FROM blob_extents e JOIN blobs b ON b.id = e.blob_id WHERE b.container_id = ?
+UNION SELECT file_id FROM blob_staged_blocks WHERE container_id = ?;
+
+-- name: list_containers
+SELECT * FROM blob_containers WHERE account = ? AND name >= ? AND name < ? ORDER BY name LIMIT ?;
+
+-- name: get_blob
+SELECT * FROM blobs WHERE container_id = ? AND name = ? AND snapshot = ?;
+
+-- name: count_snapshots
+SELECT count(*) FROM blobs WHERE container_id = ? AND name = ? AND snapshot <> '';
+
+-- name: blob_files
+SELECT file_id FROM blob_extents WHERE blob_id = ?;
+
+-- name: snapshot_files
+SELECT e.file_id FROM blob_extents e JOIN blobs b ON b.id = e.blob_id
+WHERE b.container_id = ? AND b.name = ? AND b.snapshot <> '';
+
+-- name: delete_blob
+DELETE FROM blobs WHERE id = ?;
+
+-- name: delete_snapshots
+DELETE FROM blobs WHERE container_id = ? AND name = ? AND snapshot <> '';
+
+-- name: get_extents
+SELECT seq, start, length, file_id, block_id FROM blob_extents WHERE blob_id = ? ORDER BY seq;
+
+-- name: extents_in
+SELECT seq, start, length, file_id FROM blob_extents
+WHERE blob_id = ? AND start < ?
+  AND start >= coalesce((SELECT max(start) FROM blob_extents WHERE blob_id = ? AND start <= ?), 0)
+ORDER BY start;
+
+-- name: insert_extent
+INSERT INTO blob_extents (blob_id, seq, start, length, file_id, block_id) VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: copy_extents
+INSERT INTO blob_extents (blob_id, seq, start, length, file_id, block_id)
+SELECT ?, seq, start, length, file_id, block_id FROM blob_extents WHERE blob_id = ?;
+
+-- name: staged_blocks
+SELECT block_id, length, file_id FROM blob_staged_blocks WHERE container_id = ? AND name = ? ORDER BY staged, rowid;
+
+-- name: get_staged_block
+SELECT file_id FROM blob_staged_blocks WHERE container_id = ? AND name = ? AND block_id = ?;
+
+-- name: put_staged_block
+INSERT OR REPLACE INTO blob_staged_blocks (container_id, name, block_id, length, file_id, staged)
+VALUES (?, ?, ?, ?, ?, ?);
+
+-- name: staged_files
+SELECT file_id FROM blob_staged_blocks WHERE container_id = ? AND name = ?;
+
+-- name: clear_staged
+DELETE FROM blob_staged_blocks WHERE container_id = ? AND name = ?;
+
+-- name: file_referenced
+SELECT EXISTS (SELECT 1 FROM blob_extents WHERE file_id = ?)
+    OR EXISTS (SELECT 1 FROM blob_staged_blocks WHERE file_id = ?);
+
+-- name: add_garbage
+INSERT OR IGNORE INTO blob_garbage (file_id) VALUES (?);
+
+-- name: forget_garbage
+DELETE FROM blob_garbage WHERE file_id = ?;
+
+-- name: all_garbage
+SELECT file_id FROM blob_garbage;
+
+-- name: get_tags
+SELECT key, value FROM blob_tags WHERE blob_id = ? ORDER BY key;
+
+-- name: clear_tags
+DELETE FROM blob_tags WHERE blob_id = ?;
+
+-- name: insert_tag
+INSERT INTO blob_tags (blob_id, account, key, value) VALUES (?, ?, ?, ?);
+
+-- name: list_blobs
+SELECT * FROM blobs WHERE container_id = ? AND name >= ? AND name < ? AND (name, snapshot) >= (?, ?)
+ORDER BY name, snapshot LIMIT ?;
+
+-- name: blob_exists
+SELECT 1 FROM blobs WHERE container_id = ? AND name = ? LIMIT 1;
+
+-- name: list_staged_names
+SELECT DISTINCT name FROM blob_staged_blocks WHERE container_id = ? AND name >= ? AND name < ? ORDER BY name LIMIT ?;
+
+-- name: get_service_properties
+SELECT properties FROM blob_service_properties WHERE account = ?;
+
+-- name: set_service_properties
+INSERT OR REPLACE INTO blob_service_properties (account, properties) VALUES (?, ?);
+
+-- name: reset
+DELETE FROM blob_containers;
+DELETE FROM blob_service_properties;
+DELETE FROM blob_garbage;

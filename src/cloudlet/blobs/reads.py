@@ -1,0 +1,91 @@
+"""Reading blobs: Get Blob (with ranges), Get Blob Properties, Get Block List, Get Blob Tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..azure.errors import StorageError
+from . import leases, tiers
+from .conditions import Conditions
+from .core import EngineCore
+from .models import Blob, Extent
+
+
+@dataclass
+class BlockList:
+    blob: Blob | None
+    committed: list[Extent]
+    uncommitted: list[Extent]
+
+
+class BlobReads(EngineCore):
+    async def blob_properties(self, account: str, container: str, name: str, snapshot: str = "",
+                              lease_id: str | None = None, conditions: Conditions | None = None) -> Blob:
+        now = self.clock.now()
+
+        def run(tx: Any) -> Blob:
+            c = self.container_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, c.id, name, snapshot)
+            return blob
+
+        blob = await self.tx_read(run)
+        (conditions or Conditions()).check(blob.etag, blob.last_modified, read=True)
+        leases.check_read(blob.lease, lease_id, now, "Blob")
+        blob.lease = leases.current(blob.lease, now)
+        return blob
+
+    async def open_blob(self, account: str, container: str, name: str, snapshot: str, lease_id: str | None,
+                        conditions: Conditions, first: int | None, last: int | None) -> tuple[Blob, int, int]:
+        """The blob and the byte range [start, end) to send; extents for that range are in blob.extents."""
+        now = self.clock.now()
+
+        def run(tx: Any) -> tuple[Blob, int, int]:
+            c = self.container_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, c.id, name, snapshot)
+            conditions.check(blob.etag, blob.last_modified, read=True)
+            leases.check_read(blob.lease, lease_id, now, "Blob")
+            tiers.readable(blob, now)
+            start, end = 0, blob.size
+            if first is not None:
+                if first >= blob.size or (last is not None and last < first):
+                    raise StorageError(416, "InvalidRange")
+                start = first
+                end = blob.size if last is None else min(last + 1, blob.size)
+            blob.extents = tx.extents_in(blob.id, start, end) if end > start else []
+            return blob, start, end
+
+        blob, start, end = await self.tx_read(run)
+        blob.lease = leases.current(blob.lease, now)
+        return blob, start, end
+
+    async def block_list(self, account: str, container: str, name: str, snapshot: str, which: str,
+                         lease_id: str | None) -> BlockList:
+        now = self.clock.now()
+
+        def run(tx: Any) -> BlockList:
+            c = self.container_or_404(tx, account, container)
+            blob = tx.get_blob(c.id, name, snapshot)
+            if blob is not None:
+                leases.check_read(blob.lease, lease_id, now, "Blob")
+                if blob.blob_type != "BlockBlob":
+                    raise StorageError(409, "InvalidBlobType")
+            committed = tx.extents(blob.id) if blob is not None and which in ("committed", "all") else []
+            staged = tx.staged_blocks(c.id, name) if which in ("uncommitted", "all") and not snapshot else []
+            if blob is None and not staged:
+                raise StorageError(404, "BlobNotFound")
+            return BlockList(blob, committed, staged)
+
+        return await self.tx_read(run)
+
+    async def get_tags(self, account: str, container: str, name: str, snapshot: str,
+                       lease_id: str | None) -> dict[str, str]:
+        now = self.clock.now()
+
+        def run(tx: Any) -> dict[str, str]:
+            c = self.container_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, c.id, name, snapshot)
+            leases.check_read(blob.lease, lease_id, now, "Blob")
+            return tx.get_tags(blob.id)
+
+        return await self.tx_read(run)

@@ -1,0 +1,58 @@
+"""The blob service as the runtime sees it: built from the Cloudlet, started, reset, and served over ASGI."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..azure.accounts import Accounts
+from ..config import Settings
+from ..http import Receive, Scope, Send
+from .engine import BlobEngine
+from .files import BlobFiles
+from .frontend import BlobFrontEnd
+from .sqlite_repo import SCHEMA
+
+_accounts = Accounts()
+
+
+class BlobService:
+    name = "blobs"
+
+    def __init__(self, cloudlet: Any) -> None:
+        self.cloudlet = cloudlet
+        settings: Settings = cloudlet.settings
+        cloudlet.db.add_schema(SCHEMA)
+        self.accounts = _accounts
+        files = BlobFiles(cloudlet.files_dir("blobs"), durable=settings.sync == "full" and not settings.in_memory)
+        port = settings.blob_port or settings.port
+        self.engine = BlobEngine(cloudlet.db, files, f"http://{settings.host}:{port}",
+                                 float(os.environ.get("CLOUDLET_BLOB_REHYDRATE_SECONDS", "0")))
+        self.front_end = BlobFrontEnd(self.engine, self.accounts)
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def stop(self) -> None:
+        pass
+
+    async def reset(self) -> None:
+        await self.engine.reset()
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.front_end(scope, receive, send)
+
+
+def is_blob_request(scope: Scope, settings: Settings) -> bool:
+    """On the blob port; or carrying x-ms-version or a SAS signature; or addressed to a known storage account."""
+    server = scope.get("server")
+    if server and settings.blob_port and server[1] == settings.blob_port:
+        return True
+    for key, _ in scope.get("headers", ()):
+        if key.lower() == b"x-ms-version":
+            return True
+    query = scope.get("query_string", b"")
+    if query.startswith(b"sig=") or b"&sig=" in query:
+        return True
+    first = scope.get("path", "/").lstrip("/").split("/", 1)[0]
+    return bool(first) and first in _accounts

@@ -1,0 +1,231 @@
+"""The blob store's SQLite side: named queries from queries.sql, run on one connection inside one transaction.
+
+The engine writes its transaction scripts against `BlobTx`; nothing else in the engine knows SQL."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from importlib import resources
+from typing import Any, Iterable
+
+from .models import Blob, Container, Extent
+
+SCHEMA = resources.files(__package__).joinpath("schema.sql").read_text()
+
+
+def _load_queries() -> dict[str, str]:
+    text = resources.files(__package__).joinpath("queries.sql").read_text()
+    parts = re.split(r"^-- name: (\w+)\s*$", text, flags=re.M)
+    return {name: sql.strip() for name, sql in zip(parts[1::2], parts[2::2])}
+
+
+Q = _load_queries()
+_BLOB_COLUMNS = ("blob_type", "size", "etag", "created", "last_modified", "props", "metadata", "tag_count", "tier",
+                 "tier_changed", "archive_status", "rehydrate_at", "lease", "copy", "sealed", "block_count")
+_CONTAINER_COLUMNS = ("etag", "last_modified", "metadata", "public_access", "acl", "lease")
+_TAG_OPS = {"=", ">", ">=", "<", "<="}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if hasattr(value, "dump"):
+        return value.dump()
+    return value
+
+
+def prefix_end(prefix: str) -> str:
+    """The smallest string greater than every string starting with prefix."""
+    return prefix + "\U0010ffff" * 2 if prefix else "\U0010ffff" * 2
+
+
+class BlobTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def _one(self, name: str, *args: Any) -> Any:
+        return self.conn.execute(Q[name], args).fetchone()
+
+    def _all(self, name: str, *args: Any) -> list[Any]:
+        return self.conn.execute(Q[name], args).fetchall()
+
+    # -- containers ------------------------------------------------------------------------------
+    def get_container(self, account: str, name: str) -> Container | None:
+        row = self._one("get_container", account, name)
+        return None if row is None else Container.from_row(row)
+
+    def insert_container(self, account: str, name: str, etag: str, now: float, metadata: dict[str, str],
+                         public_access: str | None) -> int:
+        cur = self.conn.execute(Q["insert_container"], (account, name, etag, now, json.dumps(metadata), public_access))
+        return int(cur.lastrowid)
+
+    def update_container(self, container_id: int, **fields: Any) -> None:
+        cols = [c for c in fields if c in _CONTAINER_COLUMNS]
+        sql = f"UPDATE blob_containers SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?"
+        self.conn.execute(sql, [_encode(fields[c]) for c in cols] + [container_id])
+
+    def delete_container(self, container_id: int) -> list[str]:
+        files = [r[0] for r in self._all("container_files", container_id, container_id)]
+        self.conn.execute(Q["delete_container"], (container_id,))
+        return files
+
+    def list_containers(self, account: str, prefix: str, marker: str, limit: int) -> list[Container]:
+        start = max(prefix, marker)
+        rows = self._all("list_containers", account, start, prefix_end(prefix), limit)
+        return [Container.from_row(r) for r in rows]
+
+    # -- blobs -----------------------------------------------------------------------------------
+    def get_blob(self, container_id: int, name: str, snapshot: str = "") -> Blob | None:
+        row = self._one("get_blob", container_id, name, snapshot)
+        return None if row is None else Blob.from_row(row)
+
+    def count_snapshots(self, container_id: int, name: str) -> int:
+        return int(self._one("count_snapshots", container_id, name)[0])
+
+    def insert_blob(self, container_id: int, name: str, snapshot: str, **fields: Any) -> int:
+        cols = [c for c in fields if c in _BLOB_COLUMNS]
+        sql = (f"INSERT INTO blobs (container_id, name, snapshot, {', '.join(cols)}) "
+               f"VALUES (?, ?, ?, {', '.join('?' for _ in cols)})")
+        cur = self.conn.execute(sql, [container_id, name, snapshot] + [_encode(fields[c]) for c in cols])
+        return int(cur.lastrowid)
+
+    def update_blob(self, blob_id: int, **fields: Any) -> None:
+        cols = [c for c in fields if c in _BLOB_COLUMNS]
+        sql = f"UPDATE blobs SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?"
+        self.conn.execute(sql, [_encode(fields[c]) for c in cols] + [blob_id])
+
+    def delete_blob(self, blob_id: int) -> list[str]:
+        files = [r[0] for r in self._all("blob_files", blob_id)]
+        self.conn.execute(Q["delete_blob"], (blob_id,))
+        return files
+
+    def delete_snapshots(self, container_id: int, name: str) -> list[str]:
+        files = [r[0] for r in self._all("snapshot_files", container_id, name)]
+        self.conn.execute(Q["delete_snapshots"], (container_id, name))
+        return files
+
+    def extents(self, blob_id: int) -> list[Extent]:
+        return [Extent(r["start"], r["length"], r["file_id"], r["block_id"]) for r in self._all("get_extents", blob_id)]
+
+    def extents_in(self, blob_id: int, start: int, end: int) -> list[Extent]:
+        """The extents that hold bytes [start, end), found through the (blob_id, start) index."""
+        rows = self._all("extents_in", blob_id, end, blob_id, start)
+        return [Extent(r["start"], r["length"], r["file_id"]) for r in rows]
+
+    def add_extents(self, blob_id: int, extents: Iterable[Extent], first_seq: int = 0) -> None:
+        self.conn.executemany(Q["insert_extent"], [(blob_id, first_seq + i, e.start, e.length, e.file_id, e.block_id)
+                                                   for i, e in enumerate(extents)])
+
+    def copy_extents(self, to_blob: int, from_blob: int) -> None:
+        self.conn.execute(Q["copy_extents"], (to_blob, from_blob))
+
+    # -- staged blocks ---------------------------------------------------------------------------
+    def staged_blocks(self, container_id: int, name: str) -> list[Extent]:
+        return [Extent(0, r["length"], r["file_id"], r["block_id"])
+                for r in self._all("staged_blocks", container_id, name)]
+
+    def put_staged_block(self, container_id: int, name: str, block_id: str, length: int, file_id: str,
+                         now: float) -> list[str]:
+        old = self._one("get_staged_block", container_id, name, block_id)
+        self.conn.execute(Q["put_staged_block"], (container_id, name, block_id, length, file_id, now))
+        return [old[0]] if old else []
+
+    def clear_staged(self, container_id: int, name: str) -> list[str]:
+        files = [r[0] for r in self._all("staged_files", container_id, name)]
+        self.conn.execute(Q["clear_staged"], (container_id, name))
+        return files
+
+    # -- files -----------------------------------------------------------------------------------
+    def referenced(self, file_id: str) -> bool:
+        return bool(self._one("file_referenced", file_id, file_id)[0])
+
+    def release(self, file_ids: Iterable[str]) -> list[str]:
+        """The subset of file_ids no row points at any more, recorded as garbage in this transaction."""
+        dead = [f for f in dict.fromkeys(file_ids) if not self.referenced(f)]
+        self.conn.executemany(Q["add_garbage"], [(f,) for f in dead])
+        return dead
+
+    def forget_garbage(self, file_ids: Iterable[str]) -> None:
+        self.conn.executemany(Q["forget_garbage"], [(f,) for f in file_ids])
+
+    def garbage(self) -> list[str]:
+        return [r[0] for r in self._all("all_garbage")]
+
+    # -- tags ------------------------------------------------------------------------------------
+    def get_tags(self, blob_id: int) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self._all("get_tags", blob_id)}
+
+    def set_tags(self, blob_id: int, account: str, tags: dict[str, str]) -> None:
+        self.conn.execute(Q["clear_tags"], (blob_id,))
+        self.conn.executemany(Q["insert_tag"], [(blob_id, account, k, v) for k, v in tags.items()])
+
+    def find_by_tags(self, account: str, container: str | None, conditions: list[tuple[str, str, str]],
+                     marker: tuple[str, str], limit: int) -> list[tuple[str, str, dict[str, str]]]:
+        """Blobs (container, name, tags) whose tags satisfy every (key, op, value), in (container, name) order.
+        The first condition drives the (account, key, value) index; the others are EXISTS probes."""
+        key, op, value = conditions[0]
+        assert op in _TAG_OPS
+        sql = [f"SELECT c.name AS container, b.name AS name, b.id AS id FROM blob_tags t "
+               f"JOIN blobs b ON b.id = t.blob_id JOIN blob_containers c ON c.id = b.container_id "
+               f"WHERE t.account = ? AND t.key = ? AND t.value {op} ? AND b.snapshot = ''"]
+        args: list[Any] = [account, key, value]
+        for k, o, v in conditions[1:]:
+            assert o in _TAG_OPS
+            sql.append(f"AND EXISTS (SELECT 1 FROM blob_tags x WHERE x.blob_id = b.id AND x.key = ? AND x.value {o} ?)")
+            args += [k, v]
+        if container is not None:
+            sql.append("AND c.name = ?")
+            args.append(container)
+        sql.append("AND (c.name, b.name) > (?, ?) ORDER BY c.name, b.name LIMIT ?")
+        args += [marker[0], marker[1], limit]
+        rows = self.conn.execute(" ".join(sql), args).fetchall()
+        return [(r["container"], r["name"], self.get_tags(r["id"])) for r in rows]
+
+    # -- listing ---------------------------------------------------------------------------------
+    def list_blobs(self, container_id: int, prefix: str, delimiter: str, marker: tuple[str, str], limit: int,
+                   snapshots: bool) -> tuple[list[Blob | str], tuple[str, str] | None]:
+        """Up to `limit` entries in (name, snapshot) order: Blobs, and with a delimiter the virtual directory
+        prefixes (str). Each step is an indexed range query; a whole virtual directory is skipped by one seek.
+        Returns the entries and the (name, snapshot) to continue from, or None at the end."""
+        out: list[Blob | str] = []
+        end = prefix_end(prefix)
+        pos = marker if marker[0] >= prefix else (prefix, "")
+        while True:
+            want = limit - len(out) + 1
+            rows = self._all("list_blobs", container_id, prefix, end, pos[0], pos[1], want)
+            for row in rows:
+                name, snap = row["name"], row["snapshot"]
+                if len(out) == limit:
+                    return out, (name, snap)
+                if delimiter and (cut := name.find(delimiter, len(prefix))) >= 0:
+                    directory = name[: cut + len(delimiter)]
+                    out.append(directory)
+                    pos = (prefix_end(directory), "")
+                    break
+                pos = (name, snap + "\x00")
+                if snap and not snapshots:
+                    continue
+                out.append(Blob.from_row(row))
+            else:
+                if len(rows) < want:
+                    return out, None
+
+    def uncommitted_names(self, container_id: int, prefix: str, start: str, stop: str, limit: int) -> list[str]:
+        """Names in [start, stop) with staged blocks and no committed blob (include=uncommittedblobs)."""
+        names = self._all("list_staged_names", container_id, max(prefix, start), min(prefix_end(prefix), stop), limit)
+        return [r[0] for r in names if self._one("blob_exists", container_id, r[0]) is None]
+
+    # -- service ---------------------------------------------------------------------------------
+    def get_service_properties(self, account: str) -> dict[str, Any] | None:
+        row = self._one("get_service_properties", account)
+        return None if row is None else json.loads(row[0])
+
+    def set_service_properties(self, account: str, properties: dict[str, Any]) -> None:
+        self.conn.execute(Q["set_service_properties"], (account, json.dumps(properties)))
+
+    def reset(self) -> None:
+        for statement in Q["reset"].split(";"):
+            if statement.strip():
+                self.conn.execute(statement)
