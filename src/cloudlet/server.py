@@ -23,6 +23,10 @@ class App:
         from .queues.service import QueueService
 
         self.cloudlet.add(QueueService(self.cloudlet))
+        from .blobs.service import BlobService, is_blob_request
+
+        self._is_blob_request = is_blob_request
+        self.blobs = self.cloudlet.add(BlobService(self.cloudlet))
         self.aws = AwsFrontEnd(self.cloudlet)
         self.ready = False
 
@@ -37,6 +41,9 @@ class App:
         try:
             if path.startswith("/_cloudlet/"):
                 response = await self._admin(scope, receive)
+            elif self._is_blob_request(scope, self.settings):
+                await self.blobs.asgi(scope, receive, send)
+                return
             else:
                 response = await self.aws.handle(scope, receive)
         except Exception:  # a bug: answer like AWS's InternalFailure, never a bare traceback page
