@@ -27,6 +27,9 @@ class App:
 
         self._is_blob_request = is_blob_request
         self.blobs = self.cloudlet.add(BlobService(self.cloudlet))
+        from .jobs.service import JobService
+
+        self.cloudlet.add(JobService(self.cloudlet))
         self.aws = AwsFrontEnd(self.cloudlet)
         self.ready = False
 
@@ -77,6 +80,8 @@ class App:
         route = (request.method, request.path.rstrip("/"))
         if route == ("GET", "/_cloudlet/health"):
             return json_response(self.health())
+        if request.path.startswith("/_cloudlet/jobs"):
+            return await self.cloudlet.services["jobs"].admin(request)
         if route == ("POST", "/_cloudlet/reset"):
             await self.cloudlet.reset()
             return json_response({"reset": True})

@@ -1,0 +1,1 @@
+"""Asynchronous video analysis jobs (Rekognition Video) with per-account concurrency quotas."""

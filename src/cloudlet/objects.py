@@ -1,0 +1,143 @@
+"""One object store seen from AWS: where an account's S3 bucket lives among the blob store's containers,
+how to read an object's bytes, and how to publish an event to a topic.
+
+By default an AWS account's buckets are the containers of the development storage account, so an object
+uploaded with azure-storage-blob to container `videos` is S3Object {"Bucket": "videos", "Name": ...}.
+CLOUDLET_S3_BUCKETS overrides that per bucket, as comma-separated `bucket=storageaccount/container` (or
+`account:bucket=storageaccount/container` for one AWS account only); CLOUDLET_S3_STORAGE_ACCOUNT changes
+the default storage account. CLOUDLET_S3_DIR serves buckets from plain directories instead (`<dir>/<bucket>/
+<key>`), for running an AWS-only Cloudlet without the blob service."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEV_STORAGE_ACCOUNT = "devstoreaccount1"
+
+
+class ObjectNotFound(Exception):
+    """The bucket or object does not exist (or the named version does not)."""
+
+
+@dataclass(frozen=True)
+class Location:
+    storage_account: str
+    container: str
+
+
+class BucketMap:
+    """AWS (account, bucket) -> (storage account, container). The one place that mapping lives."""
+
+    def __init__(self, spec: str | None = None, default_storage_account: str | None = None) -> None:
+        spec = os.environ.get("CLOUDLET_S3_BUCKETS", "") if spec is None else spec
+        self.default_storage_account = default_storage_account or os.environ.get(
+            "CLOUDLET_S3_STORAGE_ACCOUNT", DEV_STORAGE_ACCOUNT)
+        self.overrides: dict[tuple[str | None, str], Location] = {}
+        for item in filter(None, (part.strip() for part in spec.split(","))):
+            left, _, right = item.partition("=")
+            account, _, bucket = left.rpartition(":")
+            storage, _, container = right.partition("/")
+            self.overrides[(account or None, bucket)] = Location(storage, container or bucket)
+
+    def locate(self, account: str, bucket: str) -> Location:
+        found = self.overrides.get((account, bucket)) or self.overrides.get((None, bucket))
+        return found or Location(self.default_storage_account, bucket)
+
+
+class ObjectStore:
+    """Reads S3-addressed objects from Cloudlet's blob service (or a directory, see module doc)."""
+
+    def __init__(self, cloudlet: Any, buckets: BucketMap | None = None) -> None:
+        self.cloudlet = cloudlet
+        self.buckets = buckets or BucketMap()
+        directory = os.environ.get("CLOUDLET_S3_DIR")
+        self.directory = Path(directory) if directory else None
+
+    def _blobs(self) -> Any:
+        service = self.cloudlet.services.get("blobs")
+        if service is None:
+            raise ObjectNotFound("no blob service is running")
+        return getattr(service, "engine", service)
+
+    async def exists(self, account: str, bucket: str, key: str, version: str | None = None) -> int:
+        """The object's size; raises ObjectNotFound."""
+        if self.directory is not None:
+            path = self._dir_path(bucket, key)
+            try:
+                return (await asyncio.to_thread(path.stat)).st_size
+            except OSError:
+                raise ObjectNotFound(key) from None
+        where = self.buckets.locate(account, bucket)
+        try:
+            blob = await self._blobs().blob_properties(where.storage_account, where.container, key, version or "")
+        except ObjectNotFound:
+            raise
+        except Exception as exc:  # the blob store's 404s (container or blob not found)
+            if getattr(exc, "status", None) in (404, 400) or type(exc).__name__ in ("StorageError", "KeyError"):
+                raise ObjectNotFound(key) from None
+            raise
+        return int(blob.size)
+
+    async def copy_to(self, account: str, bucket: str, key: str, version: str | None, target: Path) -> None:
+        """Write the object's bytes to `target` (a local file the analysis workers can open)."""
+        if self.directory is not None:
+            source = self._dir_path(bucket, key)
+            if not source.is_file():
+                raise ObjectNotFound(key)
+            await asyncio.to_thread(shutil.copyfile, source, target)
+            return
+        where = self.buckets.locate(account, bucket)
+        engine = self._blobs()
+        from .blobs.conditions import Conditions
+
+        try:
+            blob, start, end = await engine.open_blob(where.storage_account, where.container, key, version or "",
+                                                      None, Conditions(), None, None)
+        except Exception as exc:
+            if getattr(exc, "status", None) in (404, 400, 409) or type(exc).__name__ == "StorageError":
+                raise ObjectNotFound(key) from None
+            raise
+        files = engine.files
+        handle = await asyncio.to_thread(open, target, "wb")
+        try:
+            async for chunk in files.stream(blob.extents, start, end):
+                await asyncio.to_thread(handle.write, chunk)
+        finally:
+            await asyncio.to_thread(handle.close)
+
+    def _dir_path(self, bucket: str, key: str) -> Path:
+        assert self.directory is not None
+        root = (self.directory / bucket).resolve()
+        path = (root / key).resolve()
+        if root not in path.parents:
+            raise ObjectNotFound(key)
+        return path
+
+
+class TopicPublisher:
+    """Publishes a message to a Cloudlet SNS topic by ARN, through the topics service when it runs."""
+
+    def __init__(self, cloudlet: Any) -> None:
+        self.cloudlet = cloudlet
+
+    async def publish(self, topic_arn: str, message: str, subject: str | None = None) -> bool:
+        """True when the topic took the message; False when there is no such topic or no topics service."""
+        service = self.cloudlet.services.get("topics")
+        if service is None:
+            return False
+        target = getattr(service, "engine", service)
+        publish = getattr(target, "publish", None)
+        if publish is None:
+            return False
+        try:
+            await publish(topic_arn, message, subject=subject)
+        except TypeError:
+            await publish(topic_arn, message)
+        except Exception:
+            return False
+        return True
