@@ -27,6 +27,10 @@ class App:
 
         self._is_blob_request = is_blob_request
         self.blobs = self.cloudlet.add(BlobService(self.cloudlet))
+        from .assistant import AssistantService, is_assistant_request
+
+        self._is_assistant_request = is_assistant_request
+        self.assistant = self.cloudlet.add(AssistantService(self.cloudlet))
         from .jobs.service import JobService
 
         self.cloudlet.add(JobService(self.cloudlet))
@@ -46,6 +50,9 @@ class App:
                 response = await self._admin(scope, receive)
             elif self._is_blob_request(scope, self.settings):
                 await self.blobs.asgi(scope, receive, send)
+                return
+            elif self._is_assistant_request(scope):
+                await self.assistant.asgi(scope, receive, send)
                 return
             else:
                 response = await self.aws.handle(scope, receive)

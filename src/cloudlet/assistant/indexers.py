@@ -1,0 +1,5 @@
+"""placeholder"""
+class Indexers:
+    def __init__(self, service): self.service = service
+    async def start(self): pass
+    async def stop(self): pass
