@@ -1,4 +1,8 @@
-"""cloudlet.workers against a live Cloudlet server over a real socket, through boto3."""
+"""cloudlet.workers against a live Cloudlet server over a real socket, through boto3.
+
+WORKERS_TEST_ENDPOINT=http://127.0.0.1:5000 runs the same tests against another SQS (moto's server, say),
+to check that they hold for more than Cloudlet; test_recovers_when_the_server_comes_back always uses Cloudlet.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 import uuid
@@ -139,11 +142,13 @@ def test_holds_no_more_messages_than_workers_however_deep_the_queue(client):
 
     pool = WorkerPool(client, url, handler, workers=3, wait_time=1)
     with running(pool):
-        assert wait_until(lambda: len(started) == 3)
-        time.sleep(0.5)  # room for an over-eager receiver to fetch more
-        assert depth(client, url) == (37, 3)
-        assert len(started) == 3
-        gate.set()
+        try:
+            assert wait_until(lambda: len(started) == 3)
+            time.sleep(0.5)  # room for an over-eager receiver to fetch more
+            assert depth(client, url) == (37, 3)
+            assert len(started) == 3
+        finally:
+            gate.set()
         assert wait_until(lambda: pool.counters.processed == 40)
     assert depth(client, url) == (0, 0)
 
@@ -236,6 +241,24 @@ def test_stop_finishes_the_messages_in_hand(client):
     assert depth(client, url) == (7, 0)  # the three deleted, nothing left in flight
 
 
+def test_stop_abandons_a_long_poll_and_gives_back_what_it_brings(client):
+    url = make_queue(client, VisibilityTimeout=30)
+    calls = []
+    pool = WorkerPool(client, url, calls.append, workers=1, wait_time=3)
+    thread = threading.Thread(target=pool.run, kwargs={"handle_signals": False}, daemon=True)
+    thread.start()
+    time.sleep(0.5)  # the receiver is now waiting in a long poll on the empty queue
+    stopped_at = time.monotonic()
+    pool.stop()
+    thread.join(2)
+    assert not thread.is_alive() and time.monotonic() - stopped_at < 1.0
+    send(client, url, 1)  # the abandoned poll receives it, and must hand it straight back
+    time.sleep(0.5)  # so that the poll below cannot win the race for it
+    got = client.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+    assert [m["Body"] for m in got] == ["message-0"]
+    assert calls == [] and pool.counters.received == 0
+
+
 POOL_SCRIPT = """
 import json, sys, time
 sys.path.insert(0, {tests!r})
@@ -260,7 +283,7 @@ def test_sigterm_finishes_the_messages_in_hand(client, endpoint, tmp_path):
     log = tmp_path / "handled.log"
     log.touch()
     script = POOL_SCRIPT.format(tests=str(ROOT / "tests"), log=str(log), endpoint=endpoint, url=url)
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert wait_until(lambda: log.read_text().count("start") >= 2, timeout=15)
         proc.send_signal(signal.SIGTERM)

@@ -21,7 +21,9 @@ visibility timeout has passed, so a slow handler is never redelivered. A handler
 message for redelivery (after `retry_delay` seconds if given, else when its visibility timeout runs out),
 so the queue's RedrivePolicy moves it to the dead-letter queue after maxReceiveCount receives. Empty
 receives and errors (connection refused, throttling, ...) back off exponentially with full jitter, up to
-`max_backoff` seconds, and never stop the pool.
+`max_backoff` seconds, and never stop the pool; an empty long poll counts as time already waited. The
+client is shared by the pool's threads (boto3 clients are thread-safe); its read timeout must exceed
+`wait_time` (botocore's default, 60 s, does).
 
 Stopping. `stop()` (or SIGTERM/SIGINT, when `run()` is called from the main thread) stops receiving, lets
 the handlers in hand finish, deletes the messages they succeeded on, and then `run()` returns its
@@ -40,7 +42,7 @@ import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 log = logging.getLogger("cloudlet.workers")
@@ -141,6 +143,7 @@ class WorkerPool:
                 if self._stopping:
                     return
                 free = self.workers - len(self._in_hand)
+            asked_at = time.monotonic()
             try:
                 reply = self.client.receive_message(
                     QueueUrl=self.queue_url, MaxNumberOfMessages=min(10, free), WaitTimeSeconds=self.wait_time,
@@ -152,8 +155,8 @@ class WorkerPool:
                 self._pause(backoff.next())
                 continue
             messages = reply.get("Messages", [])
-            if not messages:
-                self._pause(backoff.next())
+            if not messages:  # an empty long poll has already waited that long
+                self._pause(backoff.next() - (time.monotonic() - asked_at))
                 continue
             backoff.reset()
             held = [Held(m, time.monotonic() + self.visibility_timeout) for m in messages]
@@ -169,6 +172,8 @@ class WorkerPool:
                 executor.submit(self._work, h)
 
     def _pause(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
         with self._changed:
             self._changed.wait_for(lambda: self._stopping, timeout=seconds)
 
@@ -284,6 +289,7 @@ class WorkerPool:
     def _install_signals(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
             return {}
+
         def on_signal(signum: int, frame: Any) -> None:
             # the interrupted main thread may hold the lock that stop() takes, so stop from another thread
             threading.Thread(target=self.stop, name="stopper").start()
