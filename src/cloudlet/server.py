@@ -23,6 +23,9 @@ class App:
         from .queues.service import QueueService
 
         self.cloudlet.add(QueueService(self.cloudlet))
+        from .topics.service import TopicService
+
+        self.cloudlet.add(TopicService(self.cloudlet))
         from .blobs.service import BlobService, is_blob_request
 
         self._is_blob_request = is_blob_request
@@ -84,6 +87,10 @@ class App:
             request = await Request.read(scope, receive, self.settings.max_body_bytes)
         except BodyTooLarge:
             return json_response({"error": "body too large"}, 413)
+        for service in self.cloudlet.services.values():  # services' own non-AWS routes, e.g. SNS's certificate
+            prefix = getattr(service, "admin_prefix", None)
+            if prefix and request.path.startswith(prefix):
+                return await service.handle_admin(request)
         route = (request.method, request.path.rstrip("/"))
         if route == ("GET", "/_cloudlet/health"):
             return json_response(self.health())

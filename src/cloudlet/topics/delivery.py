@@ -1,0 +1,203 @@
+"""Delivery to http/https/email endpoints from the durable outbox.
+
+Each subscription with pending deliveries has a lane: a heap of (due time, outbox id) and one task that
+starts at most PER_LANE attempts at a time, out of MAX_INFLIGHT for the whole server. A slow or dead
+endpoint therefore holds at most PER_LANE slots and delays nothing else; its messages wait in the outbox
+(on disk) for their retry time. A delivery that used up its DeliveryPolicy goes to the subscription's
+RedrivePolicy dead-letter queue. Outbox rows are deleted only once delivered or dead-lettered, and every
+pending row is put back in its lane at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.message
+import email.utils
+import heapq
+import logging
+import re
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .delivery_policy import RetryPolicy, effective
+from .http_client import HttpClient
+from .records import Delivery
+
+if TYPE_CHECKING:
+    from .engine import TopicEngine
+
+log = logging.getLogger("cloudlet.sns")
+
+MAX_INFLIGHT = 64
+PER_LANE = 4
+HTTP_TIMEOUT = 15.0
+RESUME_PAGE = 1000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class _Lane:
+    __slots__ = ("heap", "wake", "task", "running")
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[int, int]] = []
+        self.wake = asyncio.Event()
+        self.task: asyncio.Task | None = None
+        self.running = 0
+
+
+class Deliverer:
+    def __init__(self, engine: "TopicEngine", email_dir: Path) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.email_dir = email_dir
+        self.http = HttpClient()
+        self.lanes: dict[str, _Lane] = {}
+        self._slots = asyncio.Semaphore(MAX_INFLIGHT)
+        self._attempts: set[asyncio.Task] = set()
+        self.dead_lettered = 0
+        self.dropped = 0
+
+    async def start(self) -> None:
+        after = 0
+        while True:
+            rows = await self.store.pending(after, RESUME_PAGE)
+            for delivery_id, subscription_arn, due_at in rows:
+                self._push(subscription_arn, due_at, delivery_id)
+            if len(rows) < RESUME_PAGE:
+                break
+            after = rows[-1][0]
+
+    async def stop(self) -> None:
+        tasks = [lane.task for lane in self.lanes.values() if lane.task] + list(self._attempts)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        self.lanes.clear()
+        self.http.close()
+
+    def enqueue(self, deliveries: list[Delivery]) -> None:
+        for d in deliveries:
+            self._push(d.subscription_arn, d.due_at, d.id)
+
+    def _push(self, subscription_arn: str, due_at: int, delivery_id: int) -> None:
+        lane = self.lanes.get(subscription_arn)
+        if lane is None:
+            lane = self.lanes[subscription_arn] = _Lane()
+        heapq.heappush(lane.heap, (due_at, delivery_id))
+        lane.wake.set()
+        if lane.task is None or lane.task.done():
+            lane.task = asyncio.create_task(self._run_lane(subscription_arn, lane))
+
+    async def _run_lane(self, subscription_arn: str, lane: _Lane) -> None:
+        lane_slots = asyncio.Semaphore(PER_LANE)
+        while lane.heap or lane.running:
+            wait = (lane.heap[0][0] - now_ms()) / 1000 if lane.heap else None
+            if wait is None or wait > 0:
+                lane.wake.clear()
+                try:
+                    await asyncio.wait_for(lane.wake.wait(), wait)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            await lane_slots.acquire()
+            await self._slots.acquire()
+            if not lane.heap:  # another attempt's outcome emptied nothing, but be safe
+                lane_slots.release()
+                self._slots.release()
+                continue
+            _, delivery_id = heapq.heappop(lane.heap)
+            lane.running += 1
+            task = asyncio.create_task(self._attempt(subscription_arn, delivery_id))
+            self._attempts.add(task)
+            task.add_done_callback(lambda t, s=lane_slots: self._finished(t, lane, s))
+        if self.lanes.get(subscription_arn) is lane:
+            del self.lanes[subscription_arn]
+
+    def _finished(self, task: asyncio.Task, lane: _Lane, lane_slots: asyncio.Semaphore) -> None:
+        self._attempts.discard(task)
+        lane.running -= 1
+        lane_slots.release()
+        self._slots.release()
+        lane.wake.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery attempt failed unexpectedly", exc_info=task.exception())
+
+    async def _attempt(self, subscription_arn: str, delivery_id: int) -> None:
+        d = await self.store.delivery(delivery_id)
+        if d is None:
+            return
+        sub = await self.engine.find_subscription(subscription_arn)
+        if d.kind == "Notification" and sub is None:  # unsubscribed meanwhile: AWS stops delivering
+            await self.store.delivered(d.id)
+            return
+        error = await self._send(d)
+        if error is None:
+            await self.store.delivered(d.id)
+            return
+        policy = RetryPolicy()
+        if sub is not None:
+            topic = await self.engine.topics.get(sub.topic_arn)
+            policy = effective(topic.attributes.get("DeliveryPolicy") if topic else None,
+                               sub.attributes.get("DeliveryPolicy"))
+        delay = policy.delay_before(d.attempts + 1)
+        if delay is None:
+            await self._give_up(d, sub, error)
+            return
+        due = now_ms() + int(delay * 1000)
+        await self.store.reschedule(d.id, d.attempts + 1, due)
+        self._push(subscription_arn, due, d.id)
+
+    async def _send(self, d: Delivery) -> str | None:
+        """Deliver once; returns None on success, else why it failed."""
+        if d.protocol in ("email", "email-json"):
+            try:
+                await asyncio.to_thread(self._write_email, d)
+                return None
+            except OSError as exc:
+                return str(exc)
+        try:
+            status = await self.http.request("POST", d.endpoint, d.headers, d.payload.encode("utf-8"), HTTP_TIMEOUT)
+        except asyncio.TimeoutError:
+            return "timeout"
+        except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None if 200 <= status < 300 else f"HTTP {status}"
+
+    def _write_email(self, d: Delivery) -> None:
+        folder = self.email_dir / re.sub(r"[^A-Za-z0-9@._+-]", "_", d.endpoint)
+        folder.mkdir(parents=True, exist_ok=True)
+        msg = email.message.EmailMessage()
+        msg["From"] = "AWS Notifications <no-reply@sns.amazonaws.com>"
+        msg["To"] = d.endpoint
+        msg["Subject"] = d.headers.get("Subject", "AWS Notification Message")
+        msg["Date"] = email.utils.formatdate(usegmt=True)
+        msg["Message-ID"] = f"<{d.message_id}@sns.cloudlet.local>"
+        msg["X-Amz-Sns-Message-Type"] = d.kind
+        msg.set_content(d.payload)
+        path = folder / f"{now_ms()}-{d.message_id}.eml"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(bytes(msg))
+        tmp.replace(path)
+
+    async def _give_up(self, d: Delivery, sub, error: str) -> None:
+        target = await self.engine.dead_letter_queue(sub) if sub is not None else None
+        if target is None:
+            log.warning("dropping %s %s for %s after %d attempts (%s): no RedrivePolicy", d.kind, d.message_id,
+                        d.subscription_arn, d.attempts + 1, error)
+            self.dropped += 1
+            await self.store.delivered(d.id)
+            return
+        message = self.engine.dead_letter_message(target, d.payload, d.message_id)
+        await self.store.dead_letter(d.id, target, message, now_ms(), self.engine.dedup_window_ms)
+        self.engine.queues.notify(target.id, 1)
+        self.dead_lettered += 1
+        log.info("dead-lettered %s for %s to %s (%s)", d.message_id, d.subscription_arn, target.arn, error)
+

@@ -1,0 +1,49 @@
+"""The topic service as the server runs it: store, engine, signer and SNS front end wired together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..aws.context import RequestContext
+from ..http import Request, Response
+from .api import SnsApi
+from .engine import TopicEngine
+from .signing import CERT_PATH_PREFIX, Signer
+from .sqlite_store import SqliteTopicStore
+
+
+class TopicService:
+    name = "topics"
+    aws_name = "sns"
+    admin_prefix = CERT_PATH_PREFIX  # GET /_cloudlet/sns/<SigningCertURL file>
+
+    def __init__(self, cloudlet: Any) -> None:
+        self.cloudlet = cloudlet
+        self.store = SqliteTopicStore(cloudlet.db)
+        self.signer = Signer(cloudlet.files_dir("sns"))
+        self.engine: TopicEngine | None = None
+
+    def _engine(self) -> TopicEngine:
+        if self.engine is None:  # the queue service is registered before this one
+            queues = self.cloudlet.services["queues"].engine
+            self.engine = TopicEngine(self.store, queues, self.signer, self.cloudlet.files_dir("sns-email"))
+            self.api = SnsApi(self.engine)
+        return self.engine
+
+    async def start(self) -> None:
+        await self._engine().start()
+
+    async def stop(self) -> None:
+        await self._engine().stop()
+
+    async def reset(self) -> None:
+        await self._engine().reset()
+
+    async def handle_aws(self, operation: str, params: dict[str, Any], ctx: RequestContext, request: Any):
+        self._engine()
+        return await self.api.call(operation, params, ctx)
+
+    async def handle_admin(self, request: Request) -> Response:
+        if request.method == "GET" and request.path == f"{CERT_PATH_PREFIX}{self.signer.cert_name}":
+            return Response(200, self.signer.cert_pem, [("content-type", "application/x-x509-ca-cert")])
+        return Response(404, b"Not Found", [("content-type", "text/plain")])

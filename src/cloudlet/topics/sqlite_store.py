@@ -1,0 +1,207 @@
+"""The topic store on SQLite. It shares the database with the queue store, so a publish writes the SQS
+messages of its queue subscriptions and the outbox rows of its endpoint subscriptions in one transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from ..store.database import Database
+from ..store.queue_records import NewMessage, QueueRecord
+from ..store.sqlite_queues import _send as send_to_queue
+from .records import Delivery, PublishOutcome, PublishUnit, Subscription, Topic
+
+SCHEMA = Path(__file__).with_name("schema.sql").read_text()
+
+Q_TOPIC = "SELECT * FROM sns_topics WHERE arn=?"
+Q_INSERT_TOPIC = ("INSERT INTO sns_topics (arn, account, region, name, attributes, tags, created_at) "
+                  "VALUES (?,?,?,?,?,?,?)")
+Q_LIST_TOPICS = "SELECT arn FROM sns_topics WHERE account=? AND region=? AND arn>? ORDER BY arn LIMIT ?"
+Q_SUBSCRIPTION = "SELECT * FROM sns_subscriptions WHERE arn=?"
+Q_TOPIC_SUBSCRIPTIONS = "SELECT * FROM sns_subscriptions WHERE topic_arn=? ORDER BY arn"
+Q_INSERT_SUBSCRIPTION = ("INSERT INTO sns_subscriptions (arn, topic_arn, owner, protocol, endpoint, attributes, "
+                         "confirmed, token, created_at) VALUES (?,?,?,?,?,?,?,?,?)")
+Q_LIST_BY_TOPIC = "SELECT * FROM sns_subscriptions WHERE topic_arn=? AND arn>? ORDER BY arn LIMIT ?"
+Q_LIST_BY_OWNER = "SELECT * FROM sns_subscriptions WHERE owner=? AND arn>? ORDER BY arn LIMIT ?"
+Q_COUNTS = "SELECT SUM(confirmed), SUM(1-confirmed) FROM sns_subscriptions WHERE topic_arn=?"
+Q_INSERT_OUTBOX = ("INSERT INTO sns_outbox (subscription_arn, kind, protocol, endpoint, message_id, headers, payload, "
+                   "attempts, due_at, created_at) VALUES (?,?,?,?,?,?,?,0,?,?)")
+Q_OUTBOX_ROW = "SELECT * FROM sns_outbox WHERE id=?"
+Q_OUTBOX_PENDING = "SELECT id, subscription_arn, due_at FROM sns_outbox WHERE id>? ORDER BY id LIMIT ?"
+
+
+def _topic(row: sqlite3.Row | None) -> Topic | None:
+    if row is None:
+        return None
+    return Topic(arn=row["arn"], account=row["account"], region=row["region"], name=row["name"],
+                 attributes=json.loads(row["attributes"]), tags=json.loads(row["tags"]), created_at=row["created_at"])
+
+
+def _subscription(row: sqlite3.Row | None) -> Subscription | None:
+    if row is None:
+        return None
+    return Subscription(arn=row["arn"], topic_arn=row["topic_arn"], owner=row["owner"], protocol=row["protocol"],
+                        endpoint=row["endpoint"], attributes=json.loads(row["attributes"]),
+                        confirmed=bool(row["confirmed"]), token=row["token"], created_at=row["created_at"])
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(subscription_arn=row["subscription_arn"], kind=row["kind"], protocol=row["protocol"],
+                    endpoint=row["endpoint"], message_id=row["message_id"], headers=json.loads(row["headers"]),
+                    payload=row["payload"], id=row["id"], attempts=row["attempts"], due_at=row["due_at"])
+
+
+def _add_outbox(c: sqlite3.Connection, deliveries: list[Delivery], now: int) -> None:
+    for d in deliveries:
+        d.due_at = d.due_at or now
+        d.id = c.execute(Q_INSERT_OUTBOX, (d.subscription_arn, d.kind, d.protocol, d.endpoint, d.message_id,
+                                           json.dumps(d.headers), d.payload, d.due_at, now)).lastrowid
+
+
+class SqliteTopicStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        db.add_schema(SCHEMA)
+
+    # -- topics ----------------------------------------------------------------------------------
+    async def get_topic(self, arn: str) -> Topic | None:
+        return await self.db.read(lambda c: _topic(c.execute(Q_TOPIC, (arn,)).fetchone()))
+
+    async def create_topic(self, topic: Topic) -> tuple[Topic, bool]:
+        def tx(c: sqlite3.Connection):
+            existing = _topic(c.execute(Q_TOPIC, (topic.arn,)).fetchone())
+            if existing is not None:
+                return existing, False
+            c.execute(Q_INSERT_TOPIC, (topic.arn, topic.account, topic.region, topic.name, json.dumps(topic.attributes),
+                                       json.dumps(topic.tags), topic.created_at))
+            return topic, True
+        return await self.db.write(tx)
+
+    async def delete_topic(self, arn: str) -> None:
+        def tx(c: sqlite3.Connection):
+            c.execute("DELETE FROM sns_outbox WHERE subscription_arn IN "
+                      "(SELECT arn FROM sns_subscriptions WHERE topic_arn=?)", (arn,))
+            c.execute("DELETE FROM sns_subscriptions WHERE topic_arn=?", (arn,))
+            c.execute("DELETE FROM sns_dedup WHERE topic_arn=?", (arn,))
+            c.execute("DELETE FROM sns_topics WHERE arn=?", (arn,))
+        await self.db.write(tx)
+
+    async def list_topics(self, account: str, region: str, after: str, limit: int) -> list[str]:
+        return await self.db.read(lambda c: [r[0] for r in c.execute(Q_LIST_TOPICS, (account, region, after, limit))])
+
+    async def save_topic(self, topic: Topic) -> None:
+        await self.db.write(lambda c: c.execute("UPDATE sns_topics SET attributes=?, tags=? WHERE arn=?",
+                                                (json.dumps(topic.attributes), json.dumps(topic.tags), topic.arn)))
+
+    async def subscription_counts(self, arn: str) -> tuple[int, int, int]:
+        def q(c: sqlite3.Connection):
+            confirmed, pending = c.execute(Q_COUNTS, (arn,)).fetchone()
+            row = c.execute("SELECT deleted_subscriptions FROM sns_topics WHERE arn=?", (arn,)).fetchone()
+            return confirmed or 0, pending or 0, row[0] if row else 0
+        return await self.db.read(q)
+
+    # -- subscriptions ---------------------------------------------------------------------------
+    async def subscriptions_of(self, topic_arn: str) -> list[Subscription]:
+        return await self.db.read(lambda c: [_subscription(r) for r in c.execute(Q_TOPIC_SUBSCRIPTIONS, (topic_arn,))])
+
+    async def get_subscription(self, arn: str) -> Subscription | None:
+        return await self.db.read(lambda c: _subscription(c.execute(Q_SUBSCRIPTION, (arn,)).fetchone()))
+
+    async def add_subscription(self, sub: Subscription, deliveries: list[Delivery], now: int) -> None:
+        def tx(c: sqlite3.Connection):
+            c.execute(Q_INSERT_SUBSCRIPTION, (sub.arn, sub.topic_arn, sub.owner, sub.protocol, sub.endpoint,
+                                              json.dumps(sub.attributes), int(sub.confirmed), sub.token, sub.created_at))
+            _add_outbox(c, deliveries, now)
+        await self.db.write(tx)
+
+    async def save_subscription(self, sub: Subscription) -> None:
+        await self.db.write(lambda c: c.execute(
+            "UPDATE sns_subscriptions SET attributes=?, confirmed=?, token=? WHERE arn=?",
+            (json.dumps(sub.attributes), int(sub.confirmed), sub.token, sub.arn)))
+
+    async def confirm(self, topic_arn: str, token: str) -> Subscription | None:
+        def tx(c: sqlite3.Connection):
+            row = c.execute("SELECT * FROM sns_subscriptions WHERE token=? AND topic_arn=?", (token, topic_arn)).fetchone()
+            if row is None:
+                return None
+            c.execute("UPDATE sns_subscriptions SET confirmed=1 WHERE arn=?", (row["arn"],))
+            sub = _subscription(row)
+            sub.confirmed = True
+            return sub
+        return await self.db.write(tx)
+
+    async def delete_subscription(self, sub: Subscription, deliveries: list[Delivery], now: int) -> None:
+        def tx(c: sqlite3.Connection):
+            c.execute("DELETE FROM sns_outbox WHERE subscription_arn=? AND kind='Notification'", (sub.arn,))
+            if c.execute("DELETE FROM sns_subscriptions WHERE arn=?", (sub.arn,)).rowcount and sub.confirmed:
+                c.execute("UPDATE sns_topics SET deleted_subscriptions=deleted_subscriptions+1 WHERE arn=?",
+                          (sub.topic_arn,))
+            _add_outbox(c, deliveries, now)
+        await self.db.write(tx)
+
+    async def list_subscriptions(self, owner: str | None, topic_arn: str | None, after: str,
+                                 limit: int) -> list[Subscription]:
+        sql, key = (Q_LIST_BY_TOPIC, topic_arn) if topic_arn else (Q_LIST_BY_OWNER, owner)
+        return await self.db.read(lambda c: [_subscription(r) for r in c.execute(sql, (key, after, limit))])
+
+    # -- publishing ------------------------------------------------------------------------------
+    async def publish(self, topic: Topic, units: list[PublishUnit], now: int, window_ms: int) -> list[PublishOutcome]:
+        return await self.db.write(_publish, topic, units, now, window_ms)
+
+    async def expire_dedup(self, before: int) -> None:
+        await self.db.write(lambda c: c.execute("DELETE FROM sns_dedup WHERE sent_at<?", (before,)))
+
+    # -- the outbox ------------------------------------------------------------------------------
+    async def pending(self, after_id: int, limit: int) -> list[tuple[int, str, int]]:
+        return await self.db.read(lambda c: [tuple(r) for r in c.execute(Q_OUTBOX_PENDING, (after_id, limit))])
+
+    async def delivery(self, delivery_id: int) -> Delivery | None:
+        def q(c: sqlite3.Connection):
+            row = c.execute(Q_OUTBOX_ROW, (delivery_id,)).fetchone()
+            return None if row is None else _delivery(row)
+        return await self.db.read(q)
+
+    async def delivered(self, delivery_id: int) -> None:
+        await self.db.write(lambda c: c.execute("DELETE FROM sns_outbox WHERE id=?", (delivery_id,)))
+
+    async def reschedule(self, delivery_id: int, attempts: int, due_at: int) -> None:
+        await self.db.write(lambda c: c.execute("UPDATE sns_outbox SET attempts=?, due_at=? WHERE id=?",
+                                                (attempts, due_at, delivery_id)))
+
+    async def dead_letter(self, delivery_id: int, queue: QueueRecord, message: NewMessage, now: int,
+                          window_ms: int) -> None:
+        """Move an undeliverable message to the subscription's dead-letter queue, atomically."""
+        def tx(c: sqlite3.Connection):
+            c.execute("DELETE FROM sns_outbox WHERE id=?", (delivery_id,))
+            send_to_queue(c, queue, [message], now, window_ms)
+        await self.db.write(tx)
+
+    async def wipe(self) -> None:
+        def tx(c: sqlite3.Connection):
+            for table in ("sns_outbox", "sns_dedup", "sns_subscriptions", "sns_topics"):
+                c.execute(f"DELETE FROM {table}")
+        await self.db.write(tx)
+
+
+# -- the publish transaction (runs in the writer thread) ------------------------------------------------
+def _publish(c: sqlite3.Connection, topic: Topic, units: list[PublishUnit], now: int, window: int):
+    outcomes = []
+    for unit in units:
+        seq = None
+        if unit.dedup_key is not None:
+            row = c.execute("SELECT message_id, seq, sent_at FROM sns_dedup WHERE topic_arn=? AND dedup_key=?",
+                            (topic.arn, unit.dedup_key)).fetchone()
+            if row is not None and row[2] > now - window:
+                outcomes.append(PublishOutcome(row[0], row[1], True, [], []))
+                continue
+            number = c.execute("UPDATE sns_topics SET seq=seq+1 WHERE arn=? RETURNING seq", (topic.arn,)).fetchone()[0]
+            seq = str(10_000_000_000_000_000_000 + number)
+            c.execute("INSERT OR REPLACE INTO sns_dedup VALUES (?,?,?,?,?)",
+                      (topic.arn, unit.dedup_key, unit.message_id, seq, now))
+        fanout = unit.build(seq)
+        for queue, message in fanout.sqs:
+            send_to_queue(c, queue, [message], now, window)
+        _add_outbox(c, fanout.outbox, now)
+        outcomes.append(PublishOutcome(unit.message_id, seq, False, fanout.outbox, [q.id for q, _ in fanout.sqs]))
+    return outcomes
