@@ -30,14 +30,17 @@ class App:
 
         self._is_blob_request = is_blob_request
         self.blobs = self.cloudlet.add(BlobService(self.cloudlet))
+        from .jobs.service import JobService
+
+        self.cloudlet.add(JobService(self.cloudlet))
         from .assistant import AssistantService, is_assistant_request
 
         self._is_assistant_request = is_assistant_request
         self.assistant = self.cloudlet.add(AssistantService(self.cloudlet))
-        from .jobs.service import JobService
-
-        self.cloudlet.add(JobService(self.cloudlet))
         self.aws = AwsFrontEnd(self.cloudlet)
+        from .dashboard import Dashboard
+
+        self.dashboard = Dashboard(self.cloudlet, settings)
         self.ready = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -49,7 +52,9 @@ class App:
             return
         path: str = scope["path"]
         try:
-            if path.startswith("/_cloudlet/"):
+            if self.dashboard.wants(scope):
+                response = await self.dashboard.handle(scope, receive)
+            elif path.startswith("/_cloudlet/"):
                 response = await self._admin(scope, receive)
             elif self._is_blob_request(scope, self.settings):
                 await self.blobs.asgi(scope, receive, send)

@@ -431,6 +431,21 @@ class QueueEngine:
             task.status, task.failure_reason = "FAILED", str(exc)
             await self.store.save_move_task(task)
 
+    # -- read-only views (the dashboard) -----------------------------------------------------------
+    async def all_queues(self, after_id: int, limit: int, name_prefix: str = "") -> list[QueueRecord]:
+        """Every account's queues in id order after after_id (keyset pagination)."""
+        return await self.store.queues_page(after_id, limit, name_prefix)
+
+    async def peek(self, queue: QueueRecord, after_id: int, limit: int) -> list[StoredMessage]:
+        """Messages without receiving them: no visibility change, no receive count."""
+        return await self.store.peek(queue, after_id, limit)
+
+    async def peek_one(self, queue: QueueRecord, message_row_id: int) -> StoredMessage | None:
+        return await self.store.peek_one(queue, message_row_id)
+
+    async def totals(self) -> dict[str, int]:
+        return await self.store.totals()
+
     # -- retention -------------------------------------------------------------------------------
     async def _sweep_forever(self) -> None:
         while True:

@@ -257,6 +257,34 @@ class SqliteQueueStore:
         return await self.db.read(lambda c: tuple(c.execute(
             "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM sqs_messages WHERE queue_id=?", (queue.id,)).fetchone()))
 
+    # -- read-only views (the dashboard): keyset-paginated, never a whole table ----------------------
+    async def queues_page(self, after_id: int, limit: int, name_prefix: str = "") -> list[QueueRecord]:
+        """Queues of every account and region in id order, after after_id."""
+        hi = name_prefix + "\U0010ffff"
+        return await self.db.read(lambda c: [_queue(r) for r in c.execute(
+            "SELECT * FROM sqs_queues WHERE id>? AND name>=? AND name<? ORDER BY id LIMIT ?",
+            (after_id, name_prefix, hi, limit))])
+
+    async def peek(self, queue: QueueRecord, after_id: int, limit: int) -> list[StoredMessage]:
+        """Messages in storage order without receiving them: visibility and receive count stay as they are."""
+        return await self.db.read(lambda c: [_message(r) for r in c.execute(
+            f"SELECT {_MSG_COLS} FROM sqs_messages WHERE queue_id=? AND id>? ORDER BY queue_id, id LIMIT ?",
+            (queue.id, after_id, limit))])
+
+    async def peek_one(self, queue: QueueRecord, message_row_id: int) -> StoredMessage | None:
+        def q(c: sqlite3.Connection):
+            row = c.execute(f"SELECT {_MSG_COLS} FROM sqs_messages WHERE id=? AND queue_id=?",
+                            (message_row_id, queue.id)).fetchone()
+            return None if row is None else _message(row)
+        return await self.db.read(q)
+
+    async def totals(self) -> dict[str, int]:
+        """How many queues and messages are stored, over every account."""
+        def q(c: sqlite3.Connection):
+            return {"queues": c.execute("SELECT COUNT(*) FROM sqs_queues").fetchone()[0],
+                    "messages": c.execute("SELECT COUNT(*) FROM sqs_messages").fetchone()[0]}
+        return await self.db.read(q)
+
     async def wipe(self) -> None:
         def tx(c: sqlite3.Connection):
             for table in ("sqs_messages", "sqs_groups", "sqs_dedup", "sqs_receive_attempts", "sqs_move_tasks",

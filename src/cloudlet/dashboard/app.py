@@ -1,0 +1,234 @@
+"""The dashboard's front end: routes, security checks, the page layout and static files. Pages live in one
+module per service and reach data only through that service's engine."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from urllib.parse import parse_qsl
+
+from .. import __version__
+from ..aws.errors import AwsError
+from ..http import BodyTooLarge, Receive, Request, Response, Scope
+from .guard import TOKEN_FIELD, Guard
+from .markup import Safe, escape, h, join, render
+from .recent_errors import RecentErrors
+
+log = logging.getLogger("cloudlet.dashboard")
+
+PREFIX = "/_cloudlet/dashboard"
+STATIC = Path(__file__).with_name("static")
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+SECURITY_HEADERS = [
+    ("content-security-policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "same-origin"),
+    ("cache-control", "no-store"),
+]
+
+
+@dataclass
+class Page:
+    title: str
+    section: str  # the navigation entry it belongs to
+    body: Safe
+
+
+@dataclass
+class Done:
+    """The answer to an action: a message for the user and, optionally, where to go next."""
+    message: str
+    redirect: str | None = None
+    result: Any = None  # something to show beside the form: a SAS URL, an answer
+
+
+class ActionError(Exception):
+    """An action the user asked for could not be done; the message is shown to them."""
+
+
+@dataclass
+class View:
+    """One dashboard request as a page or action handler sees it."""
+    dashboard: "Dashboard"
+    request: Request
+    params: dict[str, str]
+    form: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def query(self) -> dict[str, str]:
+        return self.request.query
+
+    def service(self, name: str) -> Any | None:
+        return self.dashboard.cloudlet.services.get(name)
+
+    def arg(self, name: str, default: str = "") -> str:
+        return self.form.get(name, self.request.query.get(name, default))
+
+    def int_arg(self, name: str, default: int = 0) -> int:
+        try:
+            return int(self.arg(name, str(default)) or default)
+        except ValueError:
+            return default
+
+
+Handler = Callable[[View], Awaitable[Any]]
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    service: str | None  # the cloudlet service it shows; None: always there
+
+
+SECTIONS = [Section("overview", "Overview", None), Section("queues", "Queues", "queues"),
+            Section("topics", "Topics", "topics"), Section("blobs", "Blob storage", "blobs"),
+            Section("jobs", "Jobs", "jobs"), Section("assistant", "Assistant", "assistant")]
+
+
+class Dashboard:
+    def __init__(self, cloudlet: Any, settings: Any) -> None:
+        from . import overview, queues
+
+        self.cloudlet = cloudlet
+        self.settings = settings
+        self.guard = Guard(settings.host)
+        self.errors = RecentErrors().install()
+        self.routes: list[Route] = []
+        self.pages: dict[str, Any] = {}  # service name -> its page module
+        for module in (overview, queues, *_optional_pages()):
+            if hasattr(module, "SERVICE"):
+                self.pages[module.SERVICE] = module
+            for method, pattern, handler in module.ROUTES:
+                self.routes.append(Route(method, re.compile(f"^{pattern}$"), handler))
+
+    @staticmethod
+    def wants(scope: Scope) -> bool:
+        """The dashboard's own paths, and a browser's plain GET / (no AWS or Azure request looks like that)."""
+        path: str = scope["path"]
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            return True
+        if path != "/" or scope.get("method") not in ("GET", "HEAD") or scope.get("query_string"):
+            return False
+        return not any(k == b"x-amz-target" or k.startswith(b"x-ms-") or k == b"authorization"
+                       for k, _ in scope.get("headers", ()))
+
+    async def handle(self, scope: Scope, receive: Receive) -> Response:
+        self.errors.install()
+        try:
+            request = await Request.read(scope, receive, self.settings.max_body_bytes)
+        except BodyTooLarge:
+            return _text(413, "request body too large")
+        if not self.guard.host_allowed(request):
+            return _text(403, "The dashboard answers only requests addressed to localhost or an IP address "
+                              "(this Host header could be another site pointing at this machine).")
+        if request.path in ("/", PREFIX):
+            return Response(302, b"", [("location", PREFIX + "/"), *SECURITY_HEADERS])
+        sub = request.path[len(PREFIX):]
+        if sub.startswith("/static/"):
+            return _static(sub[len("/static/"):])
+        for route in self.routes:
+            match = route.pattern.match(sub)
+            if match is None:
+                continue
+            if request.method == "HEAD" and route.method == "GET":
+                pass
+            elif request.method != route.method:
+                continue
+            view = View(self, request, {k: v for k, v in match.groupdict().items()})
+            if route.method == "POST":
+                return await self._act(view, route.handler)
+            return await self._show(view, route.handler)
+        return self._html(404, Page("Not found", "", h('<h1>Not found</h1><p>No dashboard page at <code>{p}</code>.</p>',
+                                                        p=request.path)))
+
+    async def _show(self, view: View, handler: Handler) -> Response:
+        try:
+            result = await handler(view)
+        except (ActionError, AwsError) as exc:
+            return self._html(404, Page("Not found", "", h("<h1>Not found</h1><p>{m}</p>", m=_message(exc))))
+        if isinstance(result, Response):
+            result.headers.extend(SECURITY_HEADERS)
+            return result
+        return self._html(200, result)
+
+    async def _act(self, view: View, handler: Handler) -> Response:
+        request = view.request
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            view.form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
+        refused = self.guard.post_allowed(request, view.form.get(TOKEN_FIELD))
+        if refused:
+            return _json(403, {"ok": False, "message": refused})
+        try:
+            done = await handler(view)
+        except (ActionError, AwsError) as exc:
+            return _json(400, {"ok": False, "message": _message(exc)})
+        if request.headers.get("x-cloudlet-csrf"):
+            return _json(200, {"ok": True, "message": done.message, "redirect": done.redirect,
+                                   "result": done.result})
+        back = done.redirect or view.form.get("back") or PREFIX + "/"
+        if not back.startswith(PREFIX + "/"):
+            back = PREFIX + "/"
+        return Response(303, b"", [("location", back), *SECURITY_HEADERS])
+
+    def _html(self, status: int, page: Page) -> Response:
+        nav = join(h('<a href="{href}" class="{cls}">{title}</a>', href=f"{PREFIX}/{'' if s.key == 'overview' else s.key}",
+                     cls="current" if s.key == page.section else "", title=s.title)
+                   for s in SECTIONS if s.service is None or (s.service in self.pages and s.service in self.cloudlet.services))
+        body = render("layout.html", title=page.title, nav=nav, token=self.guard.token, version=__version__,
+                      content=page.body)
+        return Response(status, body.encode("utf-8"), [("content-type", "text/html; charset=utf-8"), *SECURITY_HEADERS])
+
+
+
+def _optional_pages() -> list[Any]:
+    """Pages of services that may not be part of this build yet."""
+    import importlib
+
+    pages = []
+    for name in ("topics", "blobs", "jobs", "assistant"):
+        try:
+            pages.append(importlib.import_module(f".{name}", __package__))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+    return pages
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, AwsError):
+        return f"{exc.code}: {exc.message}" if getattr(exc, "message", None) else str(exc.code)
+    return str(exc)
+
+
+def _static(name: str) -> Response:
+    target = STATIC / name
+    if "/" in name or name.startswith(".") or target.suffix not in STATIC_TYPES or not target.is_file():
+        return _text(404, "no such file")
+    return Response(200, target.read_bytes(), [("content-type", STATIC_TYPES[target.suffix]),
+                                               ("cache-control", "max-age=60"), ("x-content-type-options", "nosniff")])
+
+
+def _text(status: int, text: str) -> Response:
+    return Response(status, text.encode(), [("content-type", "text/plain; charset=utf-8"), *SECURITY_HEADERS])
+
+
+def _json(status: int, payload: Any) -> Response:
+    return Response(status, json.dumps(payload).encode(), [("content-type", "application/json"), *SECURITY_HEADERS])
+
+
+__all__ = ["Dashboard", "Page", "Done", "ActionError", "View", "PREFIX", "escape"]

@@ -1,0 +1,83 @@
+// Cloudlet dashboard: live regions, actions posted with the CSRF token, and blob uploads in blocks.
+// Plain browser JavaScript, no build step. Every text from the server is set with textContent or comes
+// as HTML the server escaped.
+(function () {
+  "use strict";
+  var token = document.querySelector('meta[name="csrf-token"]').content;
+  var flash = document.getElementById("flash");
+  var liveBox = document.getElementById("live-toggle");
+  var INTERVAL = 2500;
+
+  liveBox.checked = localStorage.getItem("cloudlet-live") !== "off";
+  liveBox.addEventListener("change", function () {
+    localStorage.setItem("cloudlet-live", liveBox.checked ? "on" : "off");
+  });
+
+  function say(message, ok) {
+    flash.textContent = message;
+    flash.className = ok ? "ok" : "error";
+    flash.hidden = false;
+    clearTimeout(say.timer);
+    say.timer = setTimeout(function () { flash.hidden = true; }, ok ? 6000 : 15000);
+  }
+
+  // Live regions: the page is fetched again and each [data-live] element takes its fresh copy.
+  var refreshing = false;
+  function refresh() {
+    var regions = document.querySelectorAll("[data-live]");
+    if (!regions.length || refreshing) return Promise.resolve();
+    refreshing = true;
+    return fetch(location.href, { headers: { "X-Cloudlet-Live": "1" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (text) {
+        var fresh = new DOMParser().parseFromString(text, "text/html");
+        regions.forEach(function (el) {
+          if (el.contains(document.activeElement) && document.activeElement !== document.body) return;
+          var next = fresh.getElementById(el.id);
+          if (next) el.replaceWith(document.importNode(next, true));
+        });
+        document.body.dataset.refreshed = String(Date.now());
+      })
+      .catch(function () {})
+      .then(function () { refreshing = false; });
+  }
+  setInterval(function () {
+    if (liveBox.checked && document.visibilityState === "visible") refresh();
+  }, INTERVAL);
+
+  // Actions: forms marked data-action are posted with fetch; the answer is shown, then live parts refresh.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("form[data-action]")) return;
+    event.preventDefault();
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) return;
+    var body = new URLSearchParams(new FormData(form));
+    var button = form.querySelector("button[type=submit], button:not([type])");
+    if (button) button.disabled = true;
+    fetch(form.action, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-Cloudlet-CSRF": token, "Content-Type": "application/x-www-form-urlencoded" }
+    })
+      .then(function (r) { return r.json(); })
+      .then(function (answer) {
+        say(answer.message, answer.ok);
+        if (answer.ok && answer.redirect) { location.href = answer.redirect; return; }
+        if (answer.ok && form.hasAttribute("data-reset")) form.reset();
+        if (answer.ok) showResult(form, answer);
+        return refresh();
+      })
+      .catch(function (err) { say("Request failed: " + err, false); })
+      .then(function () { if (button) button.disabled = false; });
+  });
+
+  // An action that returns something to copy (a SAS URL, a chat answer) shows it next to its form.
+  function showResult(form, answer) {
+    var target = form.getAttribute("data-result");
+    if (!target || !answer.result) return;
+    var box = document.getElementById(target);
+    if (box) { box.textContent = answer.result; box.hidden = false; }
+  }
+
+  window.cloudlet = { token: token, say: say, refresh: refresh };
+})();
