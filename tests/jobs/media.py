@@ -40,7 +40,11 @@ def text(words: str, seconds: float, background: tuple[int, int, int] = (255, 25
 def photo(image: np.ndarray, seconds: float) -> Part:
     import cv2
 
-    fitted = cv2.resize(image, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
+    scale = min(WIDTH / image.shape[1], HEIGHT / image.shape[0])
+    w, h = int(image.shape[1] * scale), int(image.shape[0] * scale)
+    fitted = np.full((HEIGHT, WIDTH, 3), 128, np.uint8)
+    left, top = (WIDTH - w) // 2, (HEIGHT - h) // 2
+    fitted[top:top + h, left:left + w] = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
     return Part(seconds, lambda i: fitted)
 
 
@@ -84,3 +88,19 @@ def write(path: Path, parts: list[Part], fps: int = FPS, width: int = WIDTH, hei
 def shots_and_black(path: Path) -> Path:
     """Shots: red 0-2 s, black 2-3 s, green 3-5 s (moving square inside), blue 5-6 s; 60 frames at 10 fps."""
     return write(path, [solid((200, 30, 30), 2), black(1), moving((30, 200, 30), 2), solid((60, 60, 250), 1)])
+
+
+def text_clip(path: Path) -> Path:
+    """'CLOUDLET 42' on white 0-2 s, a red shot 2-3 s, 'HELLO WORLD' 3-5 s."""
+    return write(path, [text("CLOUDLET 42", 2), solid((200, 30, 30), 1), text("HELLO WORLD", 2)])
+
+
+def faces_clip(path: Path) -> Path:
+    """A grey shot 0-1 s, Grace Hopper's portrait 1-3 s, a green shot 3-4 s."""
+    return write(path, [solid((128, 128, 128), 1), photo(grace_hopper(), 2), solid((30, 200, 30), 1)])
+
+
+def people_clip(path: Path) -> Path:
+    """Grace Hopper 0-2 s, a cut to grey 2-3 s, Grace Hopper again 3-4 s (a new person index after the cut)."""
+    portrait = photo(grace_hopper(), 2)
+    return write(path, [portrait, solid((128, 128, 128), 1), photo(grace_hopper(), 1)])
