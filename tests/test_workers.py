@@ -120,7 +120,7 @@ def test_concurrency_never_exceeds_the_number_of_workers(client):
         with lock:
             active += 1
             peak = max(peak, active)
-        time.sleep(0.05)
+        time.sleep(0.1)
         with lock:
             active -= 1
 
@@ -164,7 +164,7 @@ def test_async_handlers_share_one_loop_and_stay_bounded(client):
         loops.add(id(asyncio.get_running_loop()))
         active += 1
         peak = max(peak, active)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
         active -= 1
         seen.append(message["Body"])
 
@@ -173,6 +173,29 @@ def test_async_handlers_share_one_loop_and_stay_bounded(client):
         assert wait_until(lambda: pool.counters.processed == 20)
     assert sorted(seen) == sorted(bodies)
     assert peak == 4 and len(loops) == 1
+
+
+def test_fifo_group_is_handled_in_order_even_after_a_failure(client):
+    url = client.create_queue(QueueName=f"workers-{uuid.uuid4().hex[:12]}.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    bodies = [f"message-{i}" for i in range(12)]
+    for start in range(0, 12, 6):  # two sends, so that a receive can split the group anywhere
+        client.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": b, "MessageGroupId": "g"} for i, b in enumerate(bodies[start:start + 6])])
+    handled, failures = [], []
+
+    def handler(message):
+        if message["Body"] == "message-3" and not failures:
+            failures.append(message["Body"])
+            raise RuntimeError("once")
+        time.sleep(0.01)
+        handled.append(message["Body"])
+
+    pool = WorkerPool(client, url, handler, workers=5, wait_time=1, retry_delay=0)
+    with running(pool):
+        assert wait_until(lambda: pool.counters.processed == 12)
+    assert failures == ["message-3"]
+    assert handled == bodies  # in order, each once: nothing after message-3 ran before its retry
 
 
 def test_slow_handler_keeps_its_message_invisible(client, endpoint):

@@ -12,18 +12,21 @@
 
 How it works. At most `workers` messages are ever in hand: the receiver thread long-polls only when a slot
 is free and asks for no more messages than there are free slots, so memory stays bounded however deep the
-queue is. Each message goes to the handler, which gets the boto3 message dict (Body, MessageId,
-ReceiptHandle, Attributes, MessageAttributes). A plain function runs in one of `workers` threads; an
-`async def` handler runs on one event loop owned by the pool (in a thread of its own), so coroutines share
-that loop and whatever clients they open on it. The thread that called `run()` is the keeper: it deletes
-finished messages in batches, and extends the visibility of every message still in hand once half of its
-visibility timeout has passed, so a slow handler is never redelivered. A handler that raises leaves its
-message for redelivery (after `retry_delay` seconds if given, else when its visibility timeout runs out),
-so the queue's RedrivePolicy moves it to the dead-letter queue after maxReceiveCount receives. Empty
-receives and errors (connection refused, throttling, ...) back off exponentially with full jitter, up to
-`max_backoff` seconds, and never stop the pool; an empty long poll counts as time already waited. The
-client is shared by the pool's threads (boto3 clients are thread-safe); its read timeout must exceed
-`wait_time` (botocore's default, 60 s, does).
+queue is. The handler gets the boto3 message dict (Body, MessageId, ReceiptHandle, Attributes,
+MessageAttributes). A plain function runs in one of `workers` threads; an `async def` handler runs on one
+event loop owned by the pool (in a thread of its own), so coroutines share that loop and whatever clients
+they open on it. Messages of one FIFO message group that arrive together are handled in order by one
+worker; if one fails, the rest go back unhandled, so the group's order holds (this needs MessageGroupId,
+which the default `receive_options` ask for).
+
+The thread that called `run()` is the keeper: it deletes finished messages in batches, and extends the
+visibility of every message still in hand once half of its visibility timeout has passed, so a slow
+handler is never redelivered. A handler that raises leaves its message for redelivery (after `retry_delay`
+seconds if given, else when its visibility timeout runs out), so the queue's RedrivePolicy moves it to the
+dead-letter queue after maxReceiveCount receives. Empty receives and errors (connection refused,
+throttling, ...) back off exponentially with full jitter, up to `max_backoff` seconds, and never stop the
+pool; an empty long poll counts as time already waited. The client is shared by the pool's threads (boto3
+clients are thread-safe); its read timeout must exceed `wait_time` (botocore's default, 60 s, does).
 
 Stopping. `stop()` (or SIGTERM/SIGINT, when `run()` is called from the main thread) stops receiving, lets
 the handlers in hand finish, deletes the messages they succeeded on, and then `run()` returns its
@@ -168,8 +171,8 @@ class WorkerPool:
             if stopping:  # a poll that outlived stop(): give its messages straight back
                 self._change_visibility([h.receipt for h in held], 0)
                 return
-            for h in held:
-                executor.submit(self._work, h)
+            for run in _runs_by_group(held):
+                executor.submit(self._work, run)
 
     def _pause(self, seconds: float) -> None:
         if seconds <= 0:
@@ -178,21 +181,24 @@ class WorkerPool:
             self._changed.wait_for(lambda: self._stopping, timeout=seconds)
 
     # -- handling -------------------------------------------------------------------------------------
-    def _work(self, held: Held) -> None:
-        try:
-            if self._loop is not None:
-                asyncio.run_coroutine_threadsafe(self.handler(held.message), self._loop).result()
-            else:
-                self.handler(held.message)
-            outcome = DONE
-        except BaseException:  # even SystemExit: the message must still be settled, or run() never returns
-            log.exception("handler failed on message %s", held.message.get("MessageId"))
-            outcome = FAILED
-        with self._changed:
-            held.outcome = outcome
-            if outcome == FAILED:
-                self.counters.failed += 1
-            self._changed.notify_all()
+    def _work(self, run: list[Held]) -> None:
+        """Handle messages in order; after a failure the rest of a FIFO group's run goes back unhandled."""
+        broken = False
+        for held in run:
+            if not broken:
+                try:
+                    if self._loop is not None:
+                        asyncio.run_coroutine_threadsafe(self.handler(held.message), self._loop).result()
+                    else:
+                        self.handler(held.message)
+                except BaseException:  # even SystemExit: the message must be settled, or run() never returns
+                    log.exception("handler failed on message %s", held.message.get("MessageId"))
+                    broken = True
+                    with self._changed:
+                        self.counters.failed += 1
+            with self._changed:
+                held.outcome = FAILED if broken else DONE
+                self._changed.notify_all()
 
     def _start_loop(self) -> threading.Thread:
         self._loop = asyncio.new_event_loop()
@@ -295,6 +301,14 @@ class WorkerPool:
             threading.Thread(target=self.stop, name="stopper").start()
 
         return {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+
+
+def _runs_by_group(held: list[Held]) -> list[list[Held]]:
+    """One run per FIFO message group (in received order), one run per message of a standard queue."""
+    runs: dict[Any, list[Held]] = {}
+    for i, h in enumerate(held):
+        runs.setdefault(h.message.get("Attributes", {}).get("MessageGroupId", ("no group", i)), []).append(h)
+    return list(runs.values())
 
 
 def _batches(items: list[Any]) -> list[list[tuple[int, Any]]]:
