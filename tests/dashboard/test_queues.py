@@ -146,3 +146,19 @@ def test_an_unknown_queue_is_a_404(server, page):
     answer = page.goto(f"{server.url}{PREFIX}/queues/000000000000/us-east-1/no-such-queue")
     assert answer.status == 404
     expect(page.locator("main")).to_contain_text("does not exist")
+
+
+def test_pages_of_messages(server, sqs, page, unique):
+    url = sqs.create_queue(QueueName=f"deep-{unique}")["QueueUrl"]
+    for start in range(0, 30, 10):
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"message {i:02d}"}
+                                                      for i in range(start, start + 10)])
+    page.goto(f"{server.url}{PREFIX}/queues/000000000000/us-east-1/deep-{unique}")
+    expect(page.locator("table.messages tbody tr")).to_have_count(25)
+    page.locator("a.page-next").click()
+    expect(page.locator("table.messages tbody tr")).to_have_count(5)
+    seen = page.locator("table.messages pre.body").all_inner_texts()
+    page.locator("a.page-first").click()
+    seen += page.locator("table.messages pre.body").all_inner_texts()
+    assert sorted(seen) == [f"message {i:02d}" for i in range(30)]
+    assert _attrs(sqs, url)["ApproximateNumberOfMessages"] == 30

@@ -145,11 +145,20 @@ async def _move_tasks(engine: Any, queue: QueueRecord, token: str) -> Safe:
                  empty="No move tasks yet.", cls="move-tasks")
 
 
+def _cursor(text: str) -> tuple[int, int]:
+    """The messages page's cursor, `visible_at.id` of the last message shown."""
+    try:
+        visible_at, row_id = text.split(".")
+        return int(visible_at), int(row_id)
+    except ValueError:
+        return -1, 0
+
+
 async def queue_detail(view: View) -> Page:
     engine = _engine(view)
     queue = await _queue(view)
     token = view.dashboard.guard.token
-    after = view.int_arg("after")
+    after = _cursor(view.arg("after"))
     now = int(time.time() * 1000)
     counts, (sources, more_sources), messages = await asyncio.gather(
         engine.counts(queue), engine.dead_letter_sources(queue, 50, None), engine.peek(queue, after, MESSAGES_PAGE + 1))
@@ -188,8 +197,8 @@ async def queue_detail(view: View) -> Page:
                     sources=join((arn_link(s.arn) for s in sources), ", "), more=", …" if more_sources else "",
                     u=queue_path(queue, "move"), token=token, back=queue_path(queue),
                     tasks=await _move_tasks(engine, queue, token))
-    next_url = queue_path(queue, query={"after": messages[-1].id}) if more else None
-    first_url = queue_path(queue) if after else None
+    next_url = queue_path(queue, query={"after": f"{messages[-1].visible_at}.{messages[-1].id}"}) if more else None
+    first_url = queue_path(queue) if view.arg("after") else None
     body = h('<h1>Queue {name} <span class="badge">{kind}</span></h1>'
              '<div class="grid"><div class="card"><dl class="props">'
              '<dt>URL</dt><dd class="mono">{url}</dd><dt>ARN</dt><dd class="mono">{arn}</dd>'
@@ -204,8 +213,8 @@ async def queue_detail(view: View) -> Page:
              '<h2>Tags</h2>{tags}</div></div>'
              '{redrive}'
              '<div class="card"><h2>Send a message</h2>{send}</div>'
-             '<h2>Messages <span class="muted">(peeked: reading them here changes neither their visibility nor '
-             'their receive count)</span></h2>'
+             '<h2>Messages <span class="muted">(in the order receives take them; peeked: reading them here changes '
+             'neither their visibility nor their receive count)</span></h2>'
              '<div id="messages-live" data-live>{messages}</div>{pager}',
              name=queue.name, kind="FIFO" if queue.fifo else "standard", url=queue_url, arn=queue.arn,
              account=queue.account, region=queue.region, created=when(queue.created_at),

@@ -436,9 +436,10 @@ class QueueEngine:
         """Every account's queues in id order after after_id (keyset pagination)."""
         return await self.store.queues_page(after_id, limit, name_prefix)
 
-    async def peek(self, queue: QueueRecord, after_id: int, limit: int) -> list[StoredMessage]:
-        """Messages without receiving them: no visibility change, no receive count."""
-        return await self.store.peek(queue, after_id, limit)
+    async def peek(self, queue: QueueRecord, after: tuple[int, int], limit: int) -> list[StoredMessage]:
+        """Messages in receive order after a (visible_at, id) cursor, without receiving them: no visibility
+        change, no receive count."""
+        return await self.store.peek(queue, after, limit)
 
     async def peek_one(self, queue: QueueRecord, message_row_id: int) -> StoredMessage | None:
         return await self.store.peek_one(queue, message_row_id)

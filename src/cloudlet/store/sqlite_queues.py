@@ -265,11 +265,12 @@ class SqliteQueueStore:
             "SELECT * FROM sqs_queues WHERE id>? AND name>=? AND name<? ORDER BY id LIMIT ?",
             (after_id, name_prefix, hi, limit))])
 
-    async def peek(self, queue: QueueRecord, after_id: int, limit: int) -> list[StoredMessage]:
-        """Messages in storage order without receiving them: visibility and receive count stay as they are."""
+    async def peek(self, queue: QueueRecord, after: tuple[int, int], limit: int) -> list[StoredMessage]:
+        """Messages in the order receives would take them, after the (visible_at, id) cursor, without receiving
+        them: visibility and receive count stay as they are. Follows the visible_at index."""
         return await self.db.read(lambda c: [_message(r) for r in c.execute(
-            f"SELECT {_MSG_COLS} FROM sqs_messages WHERE queue_id=? AND id>? ORDER BY queue_id, id LIMIT ?",
-            (queue.id, after_id, limit))])
+            f"SELECT {_MSG_COLS} FROM sqs_messages WHERE queue_id=? AND (visible_at, id) > (?, ?) "
+            "ORDER BY visible_at, id LIMIT ?", (queue.id, after[0], after[1], limit))])
 
     async def peek_one(self, queue: QueueRecord, message_row_id: int) -> StoredMessage | None:
         def q(c: sqlite3.Connection):

@@ -21,17 +21,17 @@
     say.timer = setTimeout(function () { flash.hidden = true; }, ok ? 6000 : 15000);
   }
 
-  // Live regions: the page is fetched again and each [data-live] element takes its fresh copy.
-  var refreshing = false;
+  // Live regions: the page is fetched again and each [data-live] element takes its fresh copy. A refresh
+  // asked for while one runs (after an action) runs again once that one is done.
+  var running = null, again = false;
   function refresh() {
-    var regions = document.querySelectorAll("[data-live]");
-    if (!regions.length || refreshing) return Promise.resolve();
-    refreshing = true;
-    return fetch(location.href, { headers: { "X-Cloudlet-Live": "1" }, credentials: "same-origin" })
+    if (!document.querySelector("[data-live]")) return Promise.resolve();
+    if (running) { again = true; return running; }
+    running = fetch(location.href, { headers: { "X-Cloudlet-Live": "1" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (text) {
         var fresh = new DOMParser().parseFromString(text, "text/html");
-        regions.forEach(function (el) {
+        document.querySelectorAll("[data-live]").forEach(function (el) {
           if (el.contains(document.activeElement) && document.activeElement !== document.body) return;
           var next = fresh.getElementById(el.id);
           if (next) el.replaceWith(document.importNode(next, true));
@@ -39,11 +39,22 @@
         document.body.dataset.refreshed = String(Date.now());
       })
       .catch(function () {})
-      .then(function () { refreshing = false; });
+      .then(function () {
+        running = null;
+        if (again) { again = false; return refresh(); }
+      });
+    return running;
   }
-  setInterval(function () {
-    if (liveBox.checked && document.visibilityState === "visible") refresh();
-  }, INTERVAL);
+  // The next refresh waits at least four times as long as the last one took, so a slow page never
+  // keeps the server busy.
+  function tick() {
+    var started = Date.now();
+    var run = liveBox.checked && document.visibilityState === "visible" ? refresh() : Promise.resolve();
+    run.then(function () {
+      setTimeout(tick, Math.max(INTERVAL, 4 * (Date.now() - started)));
+    });
+  }
+  setTimeout(tick, INTERVAL);
 
   // Actions: forms marked data-action are posted with fetch; the answer is shown, then live parts refresh.
   document.addEventListener("submit", function (event) {
