@@ -369,3 +369,31 @@ def test_recovers_when_the_server_comes_back(fresh_server):
         fresh_server.start()
         assert wait_until(lambda: pool.counters.processed == 5, timeout=15)
     assert sorted(seen) == sorted(bodies)
+
+
+def test_stop_returns_when_finished_messages_cannot_be_deleted(fresh_server):
+    fresh_server.start()
+    client = unretried_client(fresh_server.url)
+    url = make_queue(client)
+    bodies = send(client, url, 2)
+    gate, started = threading.Event(), []
+
+    def handler(message):
+        started.append(message["Body"])
+        gate.wait(10)
+
+    pool = WorkerPool(client, url, handler, workers=2, visibility_timeout=2, wait_time=1, max_backoff=0.5)
+    with running(pool):
+        try:
+            assert wait_until(lambda: len(started) == 2)
+            fresh_server.kill()  # the handlers succeed, but their deletes cannot reach the queue
+        finally:
+            gate.set()
+    assert pool.counters.processed == 0 and pool.counters.failed == 0
+    fresh_server.start()  # nothing was lost: both come back once their visibility runs out
+    again: list[str] = []
+    deadline = time.monotonic() + 8
+    while len(again) < 2 and time.monotonic() < deadline:
+        reply = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        again += [m["Body"] for m in reply.get("Messages", [])]
+    assert sorted(again) == bodies
