@@ -38,3 +38,19 @@ def openai_client(server):
     from openai import AzureOpenAI
 
     return AzureOpenAI(azure_endpoint=server.url, api_key=API_KEY, api_version="2024-10-21", max_retries=0)
+
+
+DEV_ACCOUNT = "devstoreaccount1"
+DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def blob_connection_string(blob_url: str) -> str:
+    """The published development account, as Azurite users write it."""
+    return (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+            f"BlobEndpoint={blob_url}/{DEV_ACCOUNT};")
+
+
+def blob_service(blob_url: str):
+    from azure.storage.blob import BlobServiceClient
+
+    return BlobServiceClient.from_connection_string(blob_connection_string(blob_url), retry_total=0)
