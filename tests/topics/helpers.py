@@ -45,13 +45,16 @@ def subscribe_queue(sns, sqs, topic_arn: str, **attributes: str) -> tuple[str, s
 
 
 class Endpoint:
-    """A real HTTP server in a thread that records what SNS posts to it. Paths starting /fail answer 500;
-    with confirm=True it GETs the SubscribeURL of every SubscriptionConfirmation, as a subscriber would."""
+    """A real HTTP server in a thread that records what SNS posts to it. Notifications to paths starting /fail
+    answer 500, to /slow hang while `slow` is set; with confirm=True it GETs the SubscribeURL of every
+    SubscriptionConfirmation, as a subscriber would."""
 
     def __init__(self, confirm: bool = True) -> None:
         self.requests: list[dict] = []
         self.confirm = confirm
         self.status = 200
+        self.slow = threading.Event()
+        self.closing = threading.Event()
         self.cond = threading.Condition()
         outer = self
 
@@ -60,17 +63,20 @@ class Endpoint:
 
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-                status = 500 if self.path.startswith("/fail") else outer.status
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
-                if (outer.confirm and record["headers"].get("x-amz-sns-message-type") == "SubscriptionConfirmation"
-                        and status == 200):
-                    threading.Thread(target=outer._visit, args=(json.loads(body)["SubscribeURL"],)).start()
+                kind = self.headers.get("x-amz-sns-message-type")
+                status = 500 if self.path.startswith("/fail") and kind == "Notification" else outer.status
+                record = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+                          "status": status}
                 with outer.cond:
                     outer.requests.append(record)
                     outer.cond.notify_all()
+                if self.path.startswith("/slow") and kind == "Notification" and outer.slow.is_set():
+                    outer.closing.wait(30)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                if outer.confirm and kind == "SubscriptionConfirmation" and status == 200:
+                    threading.Thread(target=outer._visit, args=(json.loads(body)["SubscribeURL"],)).start()
 
             def log_message(self, *args):
                 pass
@@ -97,5 +103,6 @@ class Endpoint:
                              and (path is None or r["path"] == path), count, timeout)
 
     def close(self) -> None:
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()

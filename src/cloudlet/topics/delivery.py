@@ -181,7 +181,8 @@ class Deliverer:
         msg["Date"] = email.utils.formatdate(usegmt=True)
         msg["Message-ID"] = f"<{d.message_id}@sns.cloudlet.local>"
         msg["X-Amz-Sns-Message-Type"] = d.kind
-        msg.set_content(d.payload)
+        readable = max(map(len, d.payload.splitlines() or [""])) < 990  # plain 8bit keeps links clickable
+        msg.set_content(d.payload, cte="8bit" if readable else "quoted-printable")
         path = folder / f"{now_ms()}-{d.message_id}.eml"
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(bytes(msg))
