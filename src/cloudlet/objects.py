@@ -120,24 +120,26 @@ class ObjectStore:
 
 
 class TopicPublisher:
-    """Publishes a message to a Cloudlet SNS topic by ARN, through the topics service when it runs."""
+    """Publishes a message to a Cloudlet SNS topic by ARN, as an SNS Publish from the topic's own account, so
+    filter policies, fan-out to SQS and HTTP, and durability are the topic service's own."""
 
     def __init__(self, cloudlet: Any) -> None:
         self.cloudlet = cloudlet
 
-    async def publish(self, topic_arn: str, message: str, subject: str | None = None) -> bool:
+    async def publish(self, topic_arn: str, message: str) -> bool:
         """True when the topic took the message; False when there is no such topic or no topics service."""
+        from .aws.context import RequestContext
+        from .aws.errors import AwsError
+
         service = self.cloudlet.services.get("topics")
-        if service is None:
+        parts = topic_arn.split(":")
+        if service is None or len(parts) < 6:
             return False
-        target = getattr(service, "engine", service)
-        publish = getattr(target, "publish", None)
-        if publish is None:
-            return False
+        settings = self.cloudlet.settings
+        ctx = RequestContext(account=parts[4], region=parts[3], host=f"{settings.host}:{settings.port}",
+                             scheme="http", protocol="query")
         try:
-            await publish(topic_arn, message, subject=subject)
-        except TypeError:
-            await publish(topic_arn, message)
-        except Exception:
+            await service.handle_aws("Publish", {"TopicArn": topic_arn, "Message": message}, ctx, None)
+        except AwsError:
             return False
         return True

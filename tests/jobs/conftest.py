@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import aws_client
 from . import media
 
 ACCOUNT = "devstoreaccount1"
@@ -28,8 +27,15 @@ def new_account() -> str:
     return str(random.randrange(10**11, 10**12))
 
 
-def rekognition(url: str, account: str, **kwargs):
-    return aws_client("rekognition", url, access_key=account, **kwargs)
+def rekognition(url: str, account: str, retries: dict | None = None):
+    """A boto3 client whose access key id is `account`; no retries unless asked (boto3 retries
+    LimitExceededException by default)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id=account,
+                        aws_secret_access_key="secret",
+                        config=Config(retries=retries or {"max_attempts": 1, "mode": "standard"}))
 
 
 def set_limit(url: str, account: str, limit: int) -> None:

@@ -38,7 +38,7 @@ class TokenMismatch(Exception):
 @dataclass
 class JobSettings:
     default_limit: int = 20
-    workers: int = 2
+    workers: int = 2  # 0 admits and queues jobs without running them (for tests of the quota alone)
     timeout: float = 1800.0
     limits: dict[str, int] | None = None
 
@@ -49,7 +49,7 @@ class JobSettings:
             account, _, value = item.partition("=")
             limits[account.strip()] = int(value)
         return cls(default_limit=int(os.environ.get("CLOUDLET_JOBS_MAX_ACTIVE", "20")),
-                   workers=max(1, int(os.environ.get("CLOUDLET_JOBS_WORKERS", "2"))),
+                   workers=max(0, int(os.environ.get("CLOUDLET_JOBS_WORKERS", "2"))),
                    timeout=float(os.environ.get("CLOUDLET_JOBS_TIMEOUT", "1800")), limits=limits)
 
 
@@ -199,6 +199,6 @@ class JobEngine:
                      "JobTag": job.job_tag, "Timestamp": int(time.time() * 1000),
                      "Video": {"S3ObjectName": s3["Name"], "S3Bucket": s3["Bucket"]}}
             if job.job_tag is None:
-                del event["JobTag"]
+                del event["JobTag"]  # AWS leaves it out when the Start had none
             if not await self.publisher.publish(channel["SNSTopicArn"], json.dumps(event)):
                 log.warning("job %s: could not publish its completion to %s", job.job_id, channel["SNSTopicArn"])
