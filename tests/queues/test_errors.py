@@ -338,6 +338,16 @@ def test_missing_required_parameter(server, sqs, queue):
     assert_empty(sqs, url)
 
 
+def test_json_error_document_for_missing_parameter(server, sqs, make_queue):
+    """Real SQS: __type MissingRequiredParameterException, legacy code MissingParameter (LocalStack's AWS-recorded
+    snapshot of a FIFO send without MessageGroupId)."""
+    url, _ = make_queue(fifo=True)
+    resp = sqs_json(server.url, "SendMessage", {"QueueUrl": url, "MessageBody": "x", "MessageDeduplicationId": "d"})
+    assert resp.status_code == 400, resp.text
+    assert resp.headers["x-amzn-query-error"] == "MissingParameter;Sender"
+    assert resp.json()["__type"] == "com.amazonaws.sqs#MissingRequiredParameterException"
+
+
 def test_unknown_operation(server):
     resp = sqs_json(server.url, "NoSuchOperation", {})
     assert resp.status_code == 400, resp.text

@@ -111,6 +111,17 @@ def test_receive_with_zero_visibility_timeout_leaves_message_visible(sqs, make_q
     assert receive_one(sqs, url, wait=0)["MessageId"] == first["MessageId"]
 
 
+def test_one_receive_never_returns_a_message_twice(sqs, make_queue):
+    url, _ = make_queue(VisibilityTimeout=60)
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    sqs.send_message(QueueUrl=url, MessageBody="second")
+    msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=1,
+                               AttributeNames=["ApproximateReceiveCount"])["Messages"]
+    assert len({m["MessageId"] for m in msgs}) == len(msgs), [m["Body"] for m in msgs]
+    assert 1 <= len(msgs) <= 2
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in msgs} == {"1"}
+
+
 def test_receipt_handle_changes_on_every_receive(sqs, make_queue):
     url, _ = make_queue(VisibilityTimeout=60)
     sqs.send_message(QueueUrl=url, MessageBody="rh")
