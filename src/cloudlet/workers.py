@@ -95,6 +95,14 @@ class Held:
 
 
 class WorkerPool:
+    """Consume `queue_url` with `handler` on at most `workers` messages at once; `run()` once per pool.
+
+    visibility_timeout: seconds each received message stays hidden, renewed while its handler runs.
+    wait_time: the long poll, 0-20 s. retry_delay: seconds before a failed message is visible again
+    (None: when its visibility timeout runs out). max_backoff: the longest pause after empty receives or
+    errors. receive_options: extra ReceiveMessage parameters (default: all system and message attributes).
+    """
+
     def __init__(self, client: Any, queue_url: str, handler: Handler, *, workers: int = 8,
                  visibility_timeout: int = 30, wait_time: int = 20, retry_delay: int | None = None,
                  max_backoff: float = 10.0, receive_options: dict[str, Any] | None = None) -> None:
@@ -122,6 +130,7 @@ class WorkerPool:
         try:
             self._keep()
         finally:
+            self.stop()  # already so, unless _keep() raised (KeyboardInterrupt without signal handling)
             executor.shutdown(wait=True)
             if loop_thread and self._loop:
                 self._loop.call_soon_threadsafe(self._loop.stop)
