@@ -27,15 +27,16 @@ def new_account() -> str:
     return str(random.randrange(10**11, 10**12))
 
 
-def rekognition(url: str, account: str, retries: dict | None = None):
+def rekognition(url: str, account: str, retries: dict | None = None, validate: bool = True):
     """A boto3 client whose access key id is `account`; no retries unless asked (boto3 retries
-    LimitExceededException by default)."""
+    LimitExceededException by default); validate=False sends what botocore would refuse, to test the server."""
     import boto3
     from botocore.config import Config
 
     return boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id=account,
                         aws_secret_access_key="secret",
-                        config=Config(retries=retries or {"max_attempts": 1, "mode": "standard"}))
+                        config=Config(retries=retries or {"max_attempts": 1, "mode": "standard"},
+                                      parameter_validation=validate))
 
 
 def set_limit(url: str, account: str, limit: int) -> None:
@@ -103,3 +104,9 @@ def account() -> str:
 @pytest.fixture
 def rek(server, account):
     return rekognition(server.url, account)
+
+
+@pytest.fixture
+def raw(server, account):
+    """The same account without botocore's own checks of lengths and ranges."""
+    return rekognition(server.url, account, validate=False)
