@@ -68,11 +68,22 @@ def test_sigkill_mid_upload(fresh_server):
 def test_deleted_blob_files_are_removed(fresh_server):
     server = fresh_server.start()
     c = service_client(server.blob_url).create_container("gc-test")
-    c.upload_blob("a", os.urandom(1000))
+    big = 300_000  # above the pack threshold: one file per blob
+    c.upload_blob("a", os.urandom(big))
     objects = server.data_dir / "blobs" / "objects"
     assert len([p for p in objects.rglob("*") if p.is_file()]) == 1
-    c.upload_blob("a", os.urandom(1000), overwrite=True)
+    c.upload_blob("a", os.urandom(big), overwrite=True)
     assert len([p for p in objects.rglob("*") if p.is_file()]) == 1
     snap = c.get_blob_client("a").create_snapshot()
     c.get_blob_client("a").delete_blob(delete_snapshots="include")
     assert snap and [p for p in objects.rglob("*") if p.is_file()] == []
+    # small blobs share a pack file; once nothing points into it, it is gone after a restart at the latest
+    for i in range(20):
+        c.upload_blob(f"s{i}", os.urandom(1000))
+    packs = server.data_dir / "blobs" / "packs"
+    assert len(list(packs.iterdir())) == 1
+    for i in range(20):
+        c.delete_blob(f"s{i}")
+    server.kill()
+    server.start()
+    assert list(packs.iterdir()) == []

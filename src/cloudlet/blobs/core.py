@@ -62,7 +62,7 @@ class EngineCore:
             result, dead = await self.tx_write(fn, *args)
         except BaseException:
             if new_files:
-                await asyncio.to_thread(self.files.delete, new_files)
+                await asyncio.to_thread(self.files.abandon, new_files)
             raise
         if new_files:
             await asyncio.to_thread(self.files.settle, new_files)
@@ -116,5 +116,5 @@ class EngineCore:
 
 
 def _referenced_set(tx: BlobTx, files: BlobFiles) -> set[str]:
-    names = [p.name for p in files.incoming.iterdir()]
+    names = [p.name for p in files.incoming.iterdir()] + [p.name for p in files.pack_dir.iterdir()]
     return {n for n in names if tx.referenced(n)}

@@ -2,7 +2,12 @@
 
 A new file is written under incoming/ and fsynced before any row points at it; once its row is committed it is
 moved to objects/. At start-up, incoming/ holds only uploads that were in flight at a crash: those a row points
-at are moved on, the others (partial or never committed) are deleted."""
+at are moved on, the others (partial or never committed) are deleted.
+
+Small bodies (up to PACK_THRESHOLD) are appended to a shared pack file under packs/ instead: creating and
+fsyncing a new file costs a journal commit (~5 ms here), an fdatasync after an append ~0.3 ms. A pack is
+deleted when no row points into it any more (checked when blobs are released, and at start-up); space of
+overwritten small blobs inside a still-referenced pack is not reclaimed (no compaction yet)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import asyncio
 import hashlib
 import os
 import shutil
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +26,8 @@ from .crc64 import crc64
 
 WRITE_CHUNK = 1 << 20
 READ_CHUNK = 1 << 20
+PACK_THRESHOLD = 256 * 1024
+PACK_MAX = 64 * 1024 * 1024
 
 
 @dataclass
@@ -28,6 +36,94 @@ class Written:
     size: int
     md5: bytes
     crc64: bytes | None
+    offset: int = 0
+
+
+class _Packs:
+    """The pack file small bodies are appended to. Appends are serialized by `lock`; durability is group
+    fdatasync: whoever syncs covers every append written before it, so concurrent writers share one sync.
+    `pending` counts appends whose rows are not committed yet, per pack: a pack with pending appends, or the
+    open one, is never deleted. Lock order: sync_lock, then lock."""
+
+    def __init__(self, directory: Path, durable: bool) -> None:
+        self.directory = directory
+        self.durable = durable
+        self.lock = threading.Lock()
+        self.sync_lock = threading.Lock()
+        self.current: str | None = None
+        self.fd = -1
+        self.size = 0
+        self.synced = 0
+        self.pending: dict[str, int] = {}
+
+    def append(self, data: bytes) -> tuple[str, int]:
+        with self.lock:
+            full = self.current is None or self.size + len(data) > PACK_MAX
+        if full:
+            with self.sync_lock, self.lock:
+                if self.current is None or self.size + len(data) > PACK_MAX:
+                    self._rotate()
+        with self.lock:
+            offset = self.size
+            view = memoryview(data)
+            while view:
+                n = os.pwrite(self.fd, view, offset + len(data) - len(view))
+                view = view[n:]
+            self.size += len(data)
+            pack, end = self.current, self.size
+            assert pack is not None
+            self.pending[pack] = self.pending.get(pack, 0) + 1
+        if self.durable:
+            self._sync(pack, end)
+        return pack, offset
+
+    def _sync(self, pack: str, end: int) -> None:
+        with self.sync_lock:
+            with self.lock:
+                if pack != self.current or self.synced >= end:
+                    return  # rotated (its file was synced then) or covered by another writer's sync
+                fd, target = self.fd, self.size
+            os.fdatasync(fd)
+            with self.lock:
+                self.synced = max(self.synced, target)
+
+    def _rotate(self) -> None:
+        if self.fd >= 0:
+            if self.durable:
+                os.fdatasync(self.fd)
+            os.close(self.fd)
+        self.current = "p" + uuid.uuid4().hex
+        self.fd = os.open(self.directory / self.current, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        self.size = self.synced = 0
+        if self.durable:
+            os.fsync(self.fd)
+            dir_fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def done(self, pack_id: str) -> None:
+        with self.lock:
+            left = self.pending.get(pack_id, 0) - 1
+            if left > 0:
+                self.pending[pack_id] = left
+            else:
+                self.pending.pop(pack_id, None)
+
+    def busy(self, pack_id: str) -> bool:
+        with self.lock:
+            return pack_id == self.current or pack_id in self.pending
+
+    def close(self) -> None:
+        with self.sync_lock, self.lock:
+            if self.fd >= 0:
+                os.close(self.fd)
+            self.fd, self.current, self.size, self.synced = -1, None, 0, 0
+
+
+def is_pack(file_id: str) -> bool:
+    return file_id.startswith("p")
 
 
 class _Sink:
@@ -87,15 +183,35 @@ class BlobFiles:
         self.durable = durable
         self.incoming = root / "incoming"
         self.objects = root / "objects"
-        self.incoming.mkdir(parents=True, exist_ok=True)
-        self.objects.mkdir(parents=True, exist_ok=True)
+        self.pack_dir = root / "packs"
+        for path in (self.incoming, self.objects, self.pack_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        self.packs = _Packs(self.pack_dir, durable)
 
     def _object_path(self, file_id: str) -> Path:
+        if is_pack(file_id):
+            return self.pack_dir / file_id
         return self.objects / file_id[:2] / file_id
 
+    async def write_small(self, data: bytes, want_crc: bool = False) -> Written:
+        """A small body, appended durably to the open pack file."""
+        def run() -> Written:
+            pack_id, offset = self.packs.append(data)
+            crc = crc64(data).to_bytes(8, "little") if want_crc else None
+            return Written(pack_id, len(data), hashlib.md5(data).digest(), crc, offset)
+
+        return await asyncio.to_thread(run)
+
     # -- writing ---------------------------------------------------------------------------------
-    async def write(self, body: AsyncIterator[bytes], limit: int, want_crc: bool = False) -> Written:
-        """Stream `body` into a new durable file under incoming/; at most WRITE_CHUNK bytes are held at once."""
+    async def write(self, body: AsyncIterator[bytes], limit: int, want_crc: bool = False,
+                    length: int | None = None) -> Written:
+        """Stream `body` into a new durable file under incoming/ (or, when `length` says it is small, into the
+        pack file); at most WRITE_CHUNK bytes are held at once."""
+        if length is not None and length <= PACK_THRESHOLD:
+            data = b"".join([chunk async for chunk in body])
+            if len(data) > limit:
+                raise StorageError(413, "RequestBodyTooLarge")
+            return await self.write_small(data, want_crc)
         file_id = uuid.uuid4().hex
         sink: _Sink | None = None
         buffer: list[bytes] = []
@@ -127,6 +243,9 @@ class BlobFiles:
     def settle(self, file_ids: Iterable[str]) -> None:
         """Move committed files from incoming/ to objects/ (blocking: run in a thread)."""
         for file_id in file_ids:
+            if is_pack(file_id):
+                self.packs.done(file_id)
+                continue
             target = self._object_path(file_id)
             target.parent.mkdir(exist_ok=True)
             try:
@@ -134,14 +253,30 @@ class BlobFiles:
             except FileNotFoundError:
                 pass
 
+    def abandon(self, file_ids: Iterable[str]) -> None:
+        """Files written for a write that failed: packs keep the (dead) bytes, other files go."""
+        for file_id in file_ids:
+            if is_pack(file_id):
+                self.packs.done(file_id)
+            else:
+                self.delete([file_id])
+
     def delete(self, file_ids: Iterable[str]) -> None:
         for file_id in file_ids:
+            if is_pack(file_id):
+                if not self.packs.busy(file_id):  # an unreferenced busy pack goes at the next start-up
+                    self._object_path(file_id).unlink(missing_ok=True)
+                continue
             self._object_path(file_id).unlink(missing_ok=True)
             (self.incoming / file_id).unlink(missing_ok=True)
 
     def recover(self, referenced: Callable[[str], bool]) -> tuple[int, int]:
         """Start-up: settle the committed files a crash left in incoming/, delete the rest."""
         kept = dropped = 0
+        for path in list(self.pack_dir.iterdir()):
+            if not referenced(path.name):
+                path.unlink(missing_ok=True)
+                dropped += 1
         for path in list(self.incoming.iterdir()):
             if referenced(path.name):
                 self.settle([path.name])
@@ -152,7 +287,8 @@ class BlobFiles:
         return kept, dropped
 
     def wipe(self) -> None:
-        for path in (self.incoming, self.objects):
+        self.packs.close()
+        for path in (self.incoming, self.objects, self.pack_dir):
             shutil.rmtree(path, ignore_errors=True)
             path.mkdir(parents=True, exist_ok=True)
 
@@ -172,7 +308,7 @@ class BlobFiles:
                 continue
             fd = self._open(ext.file_id)
             try:
-                parts.append(os.pread(fd, hi - lo, lo - ext.start))
+                parts.append(os.pread(fd, hi - lo, ext.file_offset + lo - ext.start))
             finally:
                 os.close(fd)
         return b"".join(parts)
@@ -190,7 +326,7 @@ class BlobFiles:
             try:
                 while lo < hi:
                     n = min(READ_CHUNK, hi - lo)
-                    data = await asyncio.to_thread(os.pread, fd, n, lo - ext.start)
+                    data = await asyncio.to_thread(os.pread, fd, n, ext.file_offset + lo - ext.start)
                     if not data:
                         raise OSError(f"blob file {ext.file_id} is shorter than its extent")
                     lo += len(data)

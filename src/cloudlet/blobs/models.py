@@ -51,6 +51,7 @@ class Extent:
     length: int
     file_id: str
     block_id: str | None = None
+    file_offset: int = 0  # where the extent starts in its file (small blobs share pack files)
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Blob:
     block_count: int
     tags: dict[str, str] | None = None
     extents: list[Extent] = field(default_factory=list)
+    data: bytes | None = None  # a small range, read with the row
 
     @classmethod
     def from_row(cls, row: Any) -> "Blob":

@@ -35,20 +35,20 @@ DELETE FROM blobs WHERE id = ?;
 DELETE FROM blobs WHERE container_id = ? AND name = ? AND snapshot <> '';
 
 -- name: get_extents
-SELECT seq, start, length, file_id, block_id FROM blob_extents WHERE blob_id = ? ORDER BY seq;
+SELECT seq, start, length, file_id, file_offset, block_id FROM blob_extents WHERE blob_id = ? ORDER BY seq;
 
 -- name: extents_in
-SELECT seq, start, length, file_id FROM blob_extents
+SELECT seq, start, length, file_id, file_offset FROM blob_extents
 WHERE blob_id = ? AND start < ?
   AND start >= coalesce((SELECT max(start) FROM blob_extents WHERE blob_id = ? AND start <= ?), 0)
 ORDER BY start;
 
 -- name: insert_extent
-INSERT INTO blob_extents (blob_id, seq, start, length, file_id, block_id) VALUES (?, ?, ?, ?, ?, ?);
+INSERT INTO blob_extents (blob_id, seq, start, length, file_id, file_offset, block_id) VALUES (?, ?, ?, ?, ?, ?, ?);
 
 -- name: copy_extents
-INSERT INTO blob_extents (blob_id, seq, start, length, file_id, block_id)
-SELECT ?, seq, start, length, file_id, block_id FROM blob_extents WHERE blob_id = ?;
+INSERT INTO blob_extents (blob_id, seq, start, length, file_id, file_offset, block_id)
+SELECT ?, seq, start, length, file_id, file_offset, block_id FROM blob_extents WHERE blob_id = ?;
 
 -- name: staged_blocks
 SELECT block_id, length, file_id FROM blob_staged_blocks WHERE container_id = ? AND name = ? ORDER BY staged, rowid;

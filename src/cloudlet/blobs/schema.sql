@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS blob_extents (
     start INTEGER NOT NULL,
     length INTEGER NOT NULL,
     file_id TEXT NOT NULL,
+    file_offset INTEGER NOT NULL DEFAULT 0,
     block_id TEXT,
     PRIMARY KEY (blob_id, seq)
 ) WITHOUT ROWID;

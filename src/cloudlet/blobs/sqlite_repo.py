@@ -107,16 +107,17 @@ class BlobTx:
         return files
 
     def extents(self, blob_id: int) -> list[Extent]:
-        return [Extent(r["start"], r["length"], r["file_id"], r["block_id"]) for r in self._all("get_extents", blob_id)]
+        return [Extent(r["start"], r["length"], r["file_id"], r["block_id"], r["file_offset"])
+                for r in self._all("get_extents", blob_id)]
 
     def extents_in(self, blob_id: int, start: int, end: int) -> list[Extent]:
         """The extents that hold bytes [start, end), found through the (blob_id, start) index."""
         rows = self._all("extents_in", blob_id, end, blob_id, start)
-        return [Extent(r["start"], r["length"], r["file_id"]) for r in rows]
+        return [Extent(r["start"], r["length"], r["file_id"], None, r["file_offset"]) for r in rows]
 
     def add_extents(self, blob_id: int, extents: Iterable[Extent], first_seq: int = 0) -> None:
-        self.conn.executemany(Q["insert_extent"], [(blob_id, first_seq + i, e.start, e.length, e.file_id, e.block_id)
-                                                   for i, e in enumerate(extents)])
+        self.conn.executemany(Q["insert_extent"], [(blob_id, first_seq + i, e.start, e.length, e.file_id,
+                                                    e.file_offset, e.block_id) for i, e in enumerate(extents)])
 
     def copy_extents(self, to_blob: int, from_blob: int) -> None:
         self.conn.execute(Q["copy_extents"], (to_blob, from_blob))

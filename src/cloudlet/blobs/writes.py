@@ -36,6 +36,7 @@ class WriteOptions:
     content_md5: bytes | None = None  # transactional MD5 of the body (Content-MD5)
     content_crc64: bytes | None = None
     ctx: dict[str, str] | None = None
+    length: int | None = None  # Content-Length, when the client sent one
 
     def validate(self) -> None:
         check_metadata(self.metadata)
@@ -79,7 +80,8 @@ class BlobWrites(EngineCore):
                        opts: WriteOptions, blob_type: str = "BlockBlob") -> Blob:
         check_blob(name)
         opts.validate()
-        written = await self.files.write(body, MAX_PUT_BLOB, want_crc=opts.content_crc64 is not None)
+        written = await self.files.write(body, MAX_PUT_BLOB, want_crc=opts.content_crc64 is not None,
+                                         length=opts.length)
         try:
             verify_checksums(written, opts)
             if blob_type != "BlockBlob" and written.size:
@@ -97,7 +99,7 @@ class BlobWrites(EngineCore):
                                            size=written.size if blob_type == "BlockBlob" else 0,
                                            block_count=0)
             if blob_type == "BlockBlob":
-                tx.add_extents(blob.id, [Extent(0, written.size, written.file_id)])
+                tx.add_extents(blob.id, [Extent(0, written.size, written.file_id, None, written.offset)])
             released += tx.clear_staged(c.id, name)
             return blob, tx.release(released)
 
@@ -110,7 +112,7 @@ class BlobWrites(EngineCore):
         return blob
 
     async def _discard(self, file_ids: list[str]) -> None:
-        await asyncio.to_thread(self.files.delete, file_ids)
+        await asyncio.to_thread(self.files.abandon, file_ids)
 
     async def put_block(self, account: str, container: str, name: str, block_id: str, body: AsyncIterator[bytes],
                         opts: WriteOptions) -> Written:
@@ -174,7 +176,8 @@ class BlobWrites(EngineCore):
 
     async def append_block(self, account: str, container: str, name: str, body: AsyncIterator[bytes],
                            opts: WriteOptions, append_position: int | None, max_size: int | None) -> tuple[Blob, int]:
-        written = await self.files.write(body, MAX_APPEND_BLOCK, want_crc=opts.content_crc64 is not None)
+        written = await self.files.write(body, MAX_APPEND_BLOCK, want_crc=opts.content_crc64 is not None,
+                                         length=opts.length)
         try:
             verify_checksums(written, opts)
         except StorageError:
@@ -199,7 +202,8 @@ class BlobWrites(EngineCore):
                 raise StorageError(409, "BlockCountExceedsLimit")
             offset = blob.size
             if written.size:
-                tx.add_extents(blob.id, [Extent(offset, written.size, written.file_id)], first_seq=blob.block_count)
+                tx.add_extents(blob.id, [Extent(offset, written.size, written.file_id, None, written.offset)],
+                               first_seq=blob.block_count)
             tx.update_blob(blob.id, size=offset + written.size, etag=etag, last_modified=now,
                            block_count=blob.block_count + 1)
             return (tx.get_blob(c.id, name), offset), []
