@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from .. import __version__
 from ..aws.errors import AwsError
+from ..azure.errors import StorageError
 from ..http import BodyTooLarge, Receive, Request, Response, Scope
 from .guard import TOKEN_FIELD, Guard
 from .markup import Safe, escape, h, join, render
@@ -51,6 +52,10 @@ class Done:
 
 class ActionError(Exception):
     """An action the user asked for could not be done; the message is shown to them."""
+
+
+# What the engines raise for a request they refuse: shown to the user, never a 500.
+SERVICE_ERRORS: tuple[type[Exception], ...] = (ActionError, AwsError, StorageError)
 
 
 @dataclass
@@ -159,7 +164,7 @@ class Dashboard:
     async def _show(self, view: View, handler: Handler) -> Response:
         try:
             result = await handler(view)
-        except (ActionError, AwsError) as exc:
+        except SERVICE_ERRORS as exc:
             return self._html(404, Page("Not found", "", h("<h1>Not found</h1><p>{m}</p>", m=_message(exc))))
         if isinstance(result, Response):
             result.headers.extend(SECURITY_HEADERS)
@@ -175,7 +180,7 @@ class Dashboard:
             return _json(403, {"ok": False, "message": refused})
         try:
             done = await handler(view)
-        except (ActionError, AwsError) as exc:
+        except SERVICE_ERRORS as exc:
             return _json(400, {"ok": False, "message": _message(exc)})
         if request.headers.get("x-cloudlet-csrf"):
             return _json(200, {"ok": True, "message": done.message, "redirect": done.redirect,
@@ -210,8 +215,9 @@ def _optional_pages() -> list[Any]:
 
 
 def _message(exc: Exception) -> str:
-    if isinstance(exc, AwsError):
-        return f"{exc.code}: {exc.message}" if getattr(exc, "message", None) else str(exc.code)
+    code, message = getattr(exc, "code", None), getattr(exc, "message", None)
+    if code:
+        return f"{code}: {message}" if message else str(code)
     return str(exc)
 
 

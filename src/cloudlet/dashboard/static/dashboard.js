@@ -21,6 +21,12 @@
     say.timer = setTimeout(function () { flash.hidden = true; }, ok ? 6000 : 15000);
   }
 
+  var carried = sessionStorage.getItem("cloudlet-flash");
+  if (carried) {
+    sessionStorage.removeItem("cloudlet-flash");
+    say(carried, true);
+  }
+
   // Live regions: the page is fetched again and each [data-live] element takes its fresh copy. A refresh
   // asked for while one runs (after an action) runs again once that one is done.
   var running = null, again = false;
@@ -73,7 +79,11 @@
       .then(function (r) { return r.json(); })
       .then(function (answer) {
         say(answer.message, answer.ok);
-        if (answer.ok && answer.redirect) { location.href = answer.redirect; return; }
+        if (answer.ok && answer.redirect) {
+          sessionStorage.setItem("cloudlet-flash", answer.message);
+          location.href = answer.redirect;
+          return;
+        }
         if (answer.ok && form.hasAttribute("data-reset")) form.reset();
         if (answer.ok) showResult(form, answer);
         return refresh();
@@ -88,6 +98,68 @@
     if (!target || !answer.result) return;
     var box = document.getElementById(target);
     if (box) { box.textContent = answer.result; box.hidden = false; }
+  }
+
+  // Blob uploads: each file goes up in 4 MiB blocks (Put Block), then one Put Block List commits them.
+  var BLOCK = 4 * 1024 * 1024;
+  function blockId(n) {
+    return btoa("block-" + String(n).padStart(6, "0"));
+  }
+  function post(url, body, type) {
+    return fetch(url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-Cloudlet-CSRF": token, "Content-Type": type }
+    }).then(function (r) {
+      return r.json().then(function (answer) {
+        if (!answer.ok) throw new Error(answer.message);
+        return answer;
+      });
+    });
+  }
+  function upload(zone, file) {
+    var progress = document.getElementById("upload-progress");
+    var name = (zone.dataset.prefix || "") + file.name;
+    var ids = [];
+    var count = Math.max(1, Math.ceil(file.size / BLOCK));
+    var chain = Promise.resolve();
+    for (var i = 0; i < count; i++) {
+      (function (i) {
+        var id = blockId(i);
+        ids.push(id);
+        chain = chain.then(function () {
+          progress.textContent = name + ": block " + (i + 1) + " of " + count;
+          var url = zone.dataset.upload + "?" + new URLSearchParams({ name: name, block: id });
+          return post(url, file.slice(i * BLOCK, (i + 1) * BLOCK), "application/octet-stream");
+        });
+      })(i);
+    }
+    return chain.then(function () {
+      var form = new URLSearchParams({ name: name, blocks: ids.join(","), content_type: file.type || "" });
+      return post(zone.dataset.commit, form, "application/x-www-form-urlencoded");
+    }).then(function (answer) {
+      progress.textContent = "";
+      say(answer.message, true);
+    });
+  }
+  function uploadAll(zone, files) {
+    var chain = Promise.resolve();
+    Array.prototype.forEach.call(files, function (file) {
+      chain = chain.then(function () { return upload(zone, file); });
+    });
+    return chain.catch(function (err) { say("Upload failed: " + err.message, false); }).then(refresh);
+  }
+  var zone = document.getElementById("dropzone");
+  if (zone) {
+    zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
+    zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      zone.classList.remove("over");
+      uploadAll(zone, e.dataTransfer.files);
+    });
+    document.getElementById("upload-input").addEventListener("change", function (e) {
+      uploadAll(zone, e.target.files).then(function () { e.target.value = ""; });
+    });
   }
 
   window.cloudlet = { token: token, say: say, refresh: refresh };
