@@ -2,6 +2,8 @@
 
     python bench/blob_bench.py                 # both peers (Azurite from bench/.peers, see below)
     python bench/blob_bench.py --peers cloudlet --small 300 --large-mib 64 --list 2000   # a quick look
+    peers: cloudlet (default durability: fsync per commit), cloudlet-normal (--sync normal: survives a process
+    crash, not power loss; Azurite's own guarantee), azurite
 
 Azurite: `npm install --prefix bench/.peers azurite` (started with --skipApiVersionCheck --loose
 --disableTelemetry --inMemoryPersistence off, data in a temp dir). Cloudlet: `python -m cloudlet serve` with a
@@ -106,10 +108,11 @@ def _children(pid: int) -> list[int]:
 
 def make_peer(name: str, workdir: Path) -> Peer:
     port = free_port()
-    if name == "cloudlet":
-        data = workdir / "cloudlet-data"
+    if name in ("cloudlet", "cloudlet-normal"):
+        data = workdir / f"{name}-data"
+        sync = ["--sync", "normal"] if name == "cloudlet-normal" else []
         return Peer(name, [sys.executable, "-m", "cloudlet", "serve", "--port", str(free_port()), "--blob-port",
-                           str(port), "--data-dir", str(data), "--log-level", "warning"], port, workdir)
+                           str(port), "--data-dir", str(data), "--log-level", "warning", *sync], port, workdir)
     exe = ROOT / "bench" / ".peers" / "node_modules" / ".bin" / "azurite-blob"
     if not exe.exists():
         raise SystemExit("Azurite is not installed: npm install --prefix bench/.peers azurite")
@@ -249,7 +252,7 @@ def bench_list(peer: Peer, raw: RawClient, n: int) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--peers", default="cloudlet,azurite")
+    parser.add_argument("--peers", default="cloudlet,cloudlet-normal,azurite")
     parser.add_argument("--small", type=int, default=1000, help="number of 4 KiB blobs")
     parser.add_argument("--large-mib", type=int, default=256)
     parser.add_argument("--list", type=int, default=10_000, help="blobs in the listed container")

@@ -31,7 +31,8 @@ def _date(call: BlobCall, name: str) -> float | None:
 
 def conditions(call: BlobCall, prefix: str = "") -> Conditions:
     return Conditions(call.header(f"{prefix}if-match"), call.header(f"{prefix}if-none-match"),
-                      _date(call, f"{prefix}if-modified-since"), _date(call, f"{prefix}if-unmodified-since"))
+                      _date(call, f"{prefix}if-modified-since"), _date(call, f"{prefix}if-unmodified-since"),
+                      call.header("x-ms-source-if-tags" if prefix else "x-ms-if-tags"))
 
 
 def source_conditions(call: BlobCall) -> Conditions:

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit, parse_qs
 
 from ..azure.errors import StorageError
 from . import leases, tiers
-from .conditions import Conditions
+from .conditions import Conditions, check_blob_conditions
 from .core import EngineCore
 from .models import Blob
 from .names import check_metadata
@@ -29,7 +29,7 @@ class BlobChanges(EngineCore):
         def run(tx: Any) -> Any:
             c = self.container_or_404(tx, account, container)
             blob = self.blob_or_404(tx, c.id, name, snapshot)
-            conditions.check(blob.etag, blob.last_modified)
+            check_blob_conditions(conditions, tx, blob)
             if lease_check == "write":
                 leases.check_write(blob.lease, lease_id, now, "Blob")
             else:
@@ -118,7 +118,7 @@ class BlobChanges(EngineCore):
         def run(tx: Any) -> tuple[Blob, list[str]]:
             c = self.container_or_404(tx, account, container)
             blob = self.blob_or_404(tx, c.id, name, snapshot)
-            conditions.check(blob.etag, blob.last_modified)
+            check_blob_conditions(conditions, tx, blob)
             if snapshot:
                 if delete_snapshots:
                     raise StorageError(400, "InvalidQueryParameterValue",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..azure.errors import StorageError
+from .tags import matches, parse_expression
 
 
 @dataclass
@@ -13,6 +15,7 @@ class Conditions:
     if_none_match: str | None = None
     if_modified_since: float | None = None
     if_unmodified_since: float | None = None
+    if_tags: str | None = None  # x-ms-if-tags: a tag filter expression the blob's tags must satisfy
 
     def empty(self) -> bool:
         return not (self.if_match or self.if_none_match or self.if_modified_since is not None
@@ -37,6 +40,15 @@ class Conditions:
             if self.if_unmodified_since is not None and seconds > int(self.if_unmodified_since):
                 raise StorageError(412, "ConditionNotMet")
         elif self.if_unmodified_since is not None and not exists:
+            raise StorageError(412, "ConditionNotMet")
+
+
+def check_blob_conditions(conditions: "Conditions", tx: Any, blob: Any, read: bool = False) -> None:
+    """All conditions on a blob, including x-ms-if-tags (which needs its tags, hence the transaction)."""
+    conditions.check(blob.etag if blob else None, blob.last_modified if blob else None, read=read)
+    if conditions.if_tags:
+        tags = tx.get_tags(blob.id) if blob is not None else {}
+        if not matches(parse_expression(conditions.if_tags), tags):
             raise StorageError(412, "ConditionNotMet")
 
 

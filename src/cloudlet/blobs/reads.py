@@ -7,7 +7,7 @@ from typing import Any
 
 from ..azure.errors import StorageError
 from . import leases, tiers
-from .conditions import Conditions
+from .conditions import Conditions, check_blob_conditions
 from .core import EngineCore
 from .models import Blob, Extent
 
@@ -29,10 +29,10 @@ class BlobReads(EngineCore):
         def run(tx: Any) -> Blob:
             c = self.container_or_404(tx, account, container)
             blob = self.blob_or_404(tx, c.id, name, snapshot)
+            check_blob_conditions(conditions or Conditions(), tx, blob, read=True)
             return blob
 
         blob = await self.tx_read(run)
-        (conditions or Conditions()).check(blob.etag, blob.last_modified, read=True)
         leases.check_read(blob.lease, lease_id, now, "Blob")
         blob.lease = leases.current(blob.lease, now)
         return blob
@@ -45,7 +45,7 @@ class BlobReads(EngineCore):
         def run(tx: Any) -> tuple[Blob, int, int]:
             c = self.container_or_404(tx, account, container)
             blob = self.blob_or_404(tx, c.id, name, snapshot)
-            conditions.check(blob.etag, blob.last_modified, read=True)
+            check_blob_conditions(conditions, tx, blob, read=True)
             leases.check_read(blob.lease, lease_id, now, "Blob")
             tiers.readable(blob, now)
             start, end = 0, blob.size
@@ -74,7 +74,8 @@ class BlobReads(EngineCore):
                 leases.check_read(blob.lease, lease_id, now, "Blob")
                 if blob.blob_type != "BlockBlob":
                     raise StorageError(409, "InvalidBlobType")
-            committed = tx.extents(blob.id) if blob is not None and which in ("committed", "all") else []
+            committed = [e for e in tx.extents(blob.id) if e.block_id] \
+                if blob is not None and which in ("committed", "all") else []
             staged = tx.staged_blocks(c.id, name) if which in ("uncommitted", "all") and not snapshot else []
             if blob is None and not staged:
                 raise StorageError(404, "BlobNotFound")

@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator
 
 from ..azure.errors import StorageError
 from . import leases
-from .conditions import Conditions
+from .conditions import Conditions, check_blob_conditions
 from .core import EngineCore
 from .files import Written
 from .models import Blob, Extent, Lease
@@ -59,7 +59,7 @@ class BlobWrites(EngineCore):
                  **row: Any) -> tuple[Blob, list[str]]:
         """Check the existing blob's conditions and lease, then put a new row in its place (the lease stays)."""
         old = tx.get_blob(container_id, name)
-        opts.conditions.check(old.etag if old else None, old.last_modified if old else None)
+        check_blob_conditions(opts.conditions, tx, old)
         released: list[str] = []
         lease = Lease()
         if old is not None:
@@ -192,7 +192,7 @@ class BlobWrites(EngineCore):
                 raise StorageError(409, "InvalidBlobType")
             if blob.sealed:
                 raise StorageError(409, "BlobIsSealed", "The blob is sealed and its contents cannot be modified.")
-            opts.conditions.check(blob.etag, blob.last_modified)
+            check_blob_conditions(opts.conditions, tx, blob)
             leases.check_write(blob.lease, opts.lease_id, now, "Blob")
             if append_position is not None and append_position != blob.size:
                 raise StorageError(412, "AppendPositionConditionNotMet")
