@@ -95,7 +95,8 @@ def apply_actions(conn: sqlite3.Connection, idx: str, key_field: str, searchable
         if any(texts):
             cur = conn.execute("INSERT INTO search_rows (idx, key) VALUES (?, ?)", (idx, key))
             cols = ", ".join(f"c{i}" for i in range(len(texts)))
-            conn.execute(f"INSERT INTO search_fts (rowid, {cols}) VALUES (?{', ?' * len(texts)})", (cur.lastrowid, *texts))
+            conn.execute(f"INSERT INTO search_fts (rowid, {cols}, ix) VALUES (?{', ?' * len(texts)}, ?)",
+                         (cur.lastrowid, *texts, index_token(idx)))
         for name, blob in vectors.items():
             conn.execute("INSERT INTO search_vectors (idx, key, field, vec) VALUES (?, ?, ?, ?)", (idx, key, name, blob))
         for name in vector_fields:
@@ -144,28 +145,41 @@ def load_vectors(conn: sqlite3.Connection, idx: str, field: str) -> list[tuple[s
 
 
 # -- queries -------------------------------------------------------------------------------------
-def _scoped(match: str, columns: list[int], all_columns: int) -> str:
-    if len(columns) == all_columns:
-        return match
-    return "{" + " ".join(f"c{i}" for i in columns) + "} : (" + match + ")"
+def index_token(idx: str) -> str:
+    """The token in column ix of every FTS row of index `idx` (hex, so no tokenizer or stemmer changes it)."""
+    import hashlib
+
+    return "x" + hashlib.sha1(idx.encode()).hexdigest()[:15] + "0"
+
+
+def _scoped(idx: str, match: str, columns: list[int], all_columns: int) -> str:
+    inner = match if len(columns) == all_columns else "{" + " ".join(f"c{i}" for i in columns) + "} : (" + match + ")"
+    return f"ix : {index_token(idx)} AND ({inner})"
 
 
 def text_search(conn: sqlite3.Connection, idx: str, match: str, columns: list[int], all_columns: int, where: str,
                 params: list, limit: int) -> list[tuple[str, float]]:
     """BM25 over the searchable fields (FTS5's bm25 is negative: lower is better; Azure's score is positive)."""
+    expr = _scoped(idx, match, columns, all_columns)
+    if where == "1":  # FTS5 ranks and limits by itself
+        sql = ("SELECT r.key AS key, -f.rank AS score FROM (SELECT rowid, rank FROM search_fts WHERE search_fts "
+               "MATCH ? ORDER BY rank LIMIT ?) AS f JOIN search_rows r ON r.id = f.rowid ORDER BY f.rank, r.key")
+        return [(r["key"], r["score"]) for r in conn.execute(sql, (expr, limit))]
     sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS rid, bm25(search_fts) AS s FROM search_fts "
            f"WHERE search_fts MATCH ?) SELECT r.key AS key, -m.s AS score FROM m JOIN search_rows r ON r.id = m.rid "
            f"JOIN search_docs d ON d.idx = r.idx AND d.key = r.key "
-           f"WHERE r.idx = ? AND {where} ORDER BY score DESC, r.key LIMIT ?")
-    return [(r["key"], r["score"]) for r in conn.execute(sql, (_scoped(match, columns, all_columns), idx, *params,
-                                                                limit))]
+           f"WHERE {where} ORDER BY score DESC, r.key LIMIT ?")
+    return [(r["key"], r["score"]) for r in conn.execute(sql, (expr, *params, limit))]
 
 
 def text_count(conn: sqlite3.Connection, idx: str, match: str, columns: list[int], all_columns: int, where: str,
                params: list) -> int:
+    expr = _scoped(idx, match, columns, all_columns)
+    if where == "1":
+        return conn.execute("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ?", (expr,)).fetchone()[0]
     sql = (f"SELECT COUNT(*) FROM search_fts JOIN search_rows r ON r.id = search_fts.rowid "
-           f"JOIN search_docs d ON d.idx = r.idx AND d.key = r.key WHERE search_fts MATCH ? AND r.idx = ? AND {where}")
-    return conn.execute(sql, (_scoped(match, columns, all_columns), idx, *params)).fetchone()[0]
+           f"JOIN search_docs d ON d.idx = r.idx AND d.key = r.key WHERE search_fts MATCH ? AND {where}")
+    return conn.execute(sql, (expr, *params)).fetchone()[0]
 
 
 def filtered_keys(conn: sqlite3.Connection, idx: str, where: str, params: list) -> list[str]:
@@ -190,8 +204,8 @@ def highlights(conn: sqlite3.Connection, idx: str, match: str, keys: list[str], 
     snippets = ", ".join(f"snippet(search_fts, {col}, ?, ?, '...', 24) AS h{col}" for _, col in fields)
     snippet_params = [p for _ in fields for p in (pre, post)]
     sql = (f"SELECT r.key AS key, {snippets} FROM search_fts JOIN search_rows r ON r.id = search_fts.rowid "
-           f"WHERE search_fts MATCH ? AND r.idx = ? AND r.key IN ({kmarks})")
-    for r in conn.execute(sql, (*snippet_params, match, idx, *keys)):
+           f"WHERE search_fts MATCH ? AND r.key IN ({kmarks})")
+    for r in conn.execute(sql, (*snippet_params, _scoped(idx, match, [0], 1), *keys)):
         for name, col in fields:
             frag = r[f"h{col}"]
             if frag and pre in frag:

@@ -10,7 +10,9 @@ CREATE TABLE IF NOT EXISTS search_docs (
     doc   TEXT NOT NULL,                  -- JSON of the non-vector fields
     PRIMARY KEY (idx, key)
 ) WITHOUT ROWID;
--- one FTS5 row per document: searchable field i of the index is column c<i>; search_rows maps the rowid back
+-- one FTS5 row per document: searchable field i of the index is column c<i>; column ix holds one token naming
+-- the index, so that a MATCH stays inside one index and FTS5 can rank and LIMIT by itself; search_rows maps the
+-- rowid back to the document
 CREATE TABLE IF NOT EXISTS search_rows (
     id     INTEGER PRIMARY KEY,
     idx    TEXT NOT NULL,
@@ -18,7 +20,7 @@ CREATE TABLE IF NOT EXISTS search_rows (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS search_rows_doc ON search_rows (idx, key);
 CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-    c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15,
+    c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, ix,
     tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS search_vectors (
     idx    TEXT NOT NULL,

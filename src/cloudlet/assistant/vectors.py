@@ -14,6 +14,7 @@ class VectorTable:
         self.dimensions = dimensions
         self.matrix = self.np.zeros((64, dimensions), dtype=self.np.float32)  # rows are unit vectors
         self.keys: list[str | None] = []
+        self.alive = self.np.zeros(64, dtype=bool)
         self.rows: dict[str, int] = {}
         self.dead = 0
 
@@ -32,9 +33,13 @@ class VectorTable:
                 grown = np.zeros((self.matrix.shape[0] * 2, self.dimensions), dtype=np.float32)
                 grown[:row] = self.matrix[:row]
                 self.matrix = grown
+                alive = np.zeros(grown.shape[0], dtype=bool)
+                alive[:row] = self.alive[:row]
+                self.alive = alive
             self.keys.append(key)
             self.rows[key] = row
         self.matrix[row] = v
+        self.alive[row] = True
 
     def remove(self, key: str) -> None:
         row = self.rows.pop(key, None)
@@ -42,6 +47,7 @@ class VectorTable:
             return
         self.keys[row] = None
         self.matrix[row] = 0
+        self.alive[row] = False
         self.dead += 1
         if self.dead > 1024 and self.dead > len(self.rows):
             self._compact()
@@ -52,6 +58,8 @@ class VectorTable:
         for i, (k, r) in enumerate(live):
             matrix[i] = self.matrix[r]
         self.matrix = matrix
+        self.alive = self.np.zeros(matrix.shape[0], dtype=bool)
+        self.alive[:len(live)] = True
         self.keys = [k for k, _ in live]
         self.rows = {k: i for i, k in enumerate(self.keys)}
         self.dead = 0
@@ -67,10 +75,10 @@ class VectorTable:
         if norm > 0:
             q = q / norm
         sims = self.matrix[:n] @ q
-        valid = np.zeros(n, dtype=bool)
         if allowed is None:
-            valid[list(self.rows.values())] = True
+            valid = self.alive[:n]
         else:
+            valid = np.zeros(n, dtype=bool)
             rows = [self.rows[key] for key in allowed if key in self.rows]
             if not rows:
                 return []
