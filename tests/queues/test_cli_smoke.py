@@ -8,6 +8,8 @@ import os
 import shutil
 import subprocess
 
+from conftest import aws_client
+
 from .helpers import DEFAULT_ACCOUNT, md5_hex, unique
 
 AWS = shutil.which("aws")
@@ -51,13 +53,9 @@ def test_cli_queue_lifecycle(server, tmp_path):
     assert msg["Attributes"]["ApproximateReceiveCount"] == "1"
 
     run_aws(server, tmp_path, "sqs", "delete-message", "--queue-url", url, "--receipt-handle", msg["ReceiptHandle"])
-    attrs = json.loads(run_aws(server, tmp_path, "sqs", "get-queue-attributes", "--queue-url", url,
-                               "--attribute-names", "All").stdout)["Attributes"]
+    attrs = aws_client("sqs", server.url).get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert attrs["VisibilityTimeout"] == "5"
-    assert attrs["ApproximateNumberOfMessages"] == "0"
-
-    listed = json.loads(run_aws(server, tmp_path, "sqs", "list-queues", "--queue-name-prefix", name).stdout)
-    assert listed["QueueUrls"] == [url]
+    assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
 
     run_aws(server, tmp_path, "sqs", "delete-queue", "--queue-url", url)
     failed = run_aws(server, tmp_path, "sqs", "get-queue-url", "--queue-name", name, check=False)

@@ -258,3 +258,33 @@ def test_turning_a_fifo_queue_into_standard_is_rejected(sqs, make_queue):
     url, _ = make_queue(fifo=True)
     expect_modeled(sqs, "InvalidAttributeValue", sqs.set_queue_attributes, QueueUrl=url,
                    Attributes={"FifoQueue": "false"})
+
+
+def test_batch_without_message_group_id_fails_as_a_whole(sqs, make_queue):
+    """Real SQS rejects the whole batch with InvalidParameterValue (not MissingParameter), per LocalStack's
+    AWS-recorded snapshot."""
+    url, _ = make_queue(fifo=True)
+    expect_common(sqs.send_message_batch, "InvalidParameterValue", QueueUrl=url, Entries=[
+        {"Id": "ok", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
+        {"Id": "nogroup", "MessageBody": "y", "MessageDeduplicationId": "2"}])
+    assert attributes(sqs, url, "ApproximateNumberOfMessages") == {"ApproximateNumberOfMessages": "0"}
+
+
+def test_batch_without_deduplication_id_fails_as_a_whole(sqs, make_queue):
+    url, _ = make_queue(fifo=True)
+    expect_common(sqs.send_message_batch, "InvalidParameterValue", QueueUrl=url, Entries=[
+        {"Id": "ok", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
+        {"Id": "nodedup", "MessageBody": "y", "MessageGroupId": "g"}])
+    assert attributes(sqs, url, "ApproximateNumberOfMessages") == {"ApproximateNumberOfMessages": "0"}
+
+
+def test_delete_with_expired_receipt_handle_on_fifo(sqs, make_queue):
+    """FIFO: a receipt handle whose visibility timeout expired no longer deletes (AWS: InvalidParameterValue,
+    'The receipt handle has expired.', per LocalStack's AWS-recorded snapshot)."""
+    url, _ = make_queue(fifo=True, VisibilityTimeout=1)
+    send(sqs, url, "g1-m1")
+    msg = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]
+    time.sleep(1.3)
+    expect_common(sqs.delete_message, "InvalidParameterValue", QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"])
+    again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert bodies(again) == ["g1-m1"]

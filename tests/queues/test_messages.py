@@ -151,6 +151,16 @@ def test_change_message_visibility_extends_the_timeout(sqs, make_queue):
         "ApproximateNumberOfMessagesNotVisible": "1"}
 
 
+def test_change_visibility_after_the_timeout_expired_is_accepted(sqs, make_queue):
+    """Real SQS answers 200 here for a standard queue (LocalStack's AWS-recorded snapshot)."""
+    url, _ = make_queue(VisibilityTimeout=1)
+    sqs.send_message(QueueUrl=url, MessageBody="expired")
+    msg = receive_one(sqs, url)
+    time.sleep(1.3)
+    resp = sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=5)
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
 def test_change_message_visibility_batch(sqs, make_queue):
     url, _ = make_queue(VisibilityTimeout=60)
     for i in range(2):

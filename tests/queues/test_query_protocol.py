@@ -340,3 +340,39 @@ def test_query_garbage_never_gives_a_500(server):
                    {}):
         resp = sqs_query(server.url, params)
         assert resp.status_code < 500, (params, resp.status_code, resp.text)
+
+
+def _signed_get(url: str, params: dict):
+    import requests
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from urllib.parse import urlencode
+
+    full = f"{url}?{urlencode({'Version': '2012-11-05', **params})}"
+    request = AWSRequest(method="GET", url=full)
+    SigV4Auth(Credentials("AKIAIOSFODNN7EXAMPLE", "secret"), "sqs", "us-east-1").add_auth(request)
+    return requests.get(full, headers=dict(request.headers.items()), timeout=10)
+
+
+def test_query_get_requests_on_the_queue_url(server):
+    """Real SQS accepts signed GET requests on the queue URL (LocalStack's AWS-validated HTTP tests)."""
+    sqs = aws_client("sqs", server.url)
+    url = sqs.create_queue(QueueName=unique("get"))["QueueUrl"]
+    sent = _signed_get(url, {"Action": "SendMessage", "MessageBody": "foobar"})
+    assert sent.status_code == 200, sent.text
+    got = _signed_get(url, {"Action": "ReceiveMessage"})
+    assert got.status_code == 200, got.text
+    assert parse(got).find(f"{NS}ReceiveMessageResult/{NS}Message/{NS}Body").text == "foobar"
+    empty = _signed_get(url, {"Action": "ReceiveMessage"})
+    assert parse(empty).find(f"{NS}ReceiveMessageResult") is not None
+    assert parse(empty).findall(f"{NS}ReceiveMessageResult/{NS}Message") == []
+
+
+def test_query_error_on_deleted_queue_via_get(server):
+    sqs = aws_client("sqs", server.url)
+    url = sqs.create_queue(QueueName=unique("get"))["QueueUrl"]
+    sqs.delete_queue(QueueUrl=url)
+    resp = _signed_get(url, {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"})
+    assert resp.status_code == 400
+    assert parse(resp).find(f"{NS}Error/{NS}Code").text == "AWS.SimpleQueueService.NonExistentQueue"
