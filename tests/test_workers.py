@@ -1,7 +1,7 @@
 """cloudlet.workers against a live Cloudlet server over a real socket, through boto3.
 
 WORKERS_TEST_ENDPOINT=http://127.0.0.1:5000 runs the same tests against another SQS (moto's server, say),
-to check that they hold for more than Cloudlet; test_recovers_when_the_server_comes_back always uses Cloudlet.
+to check that they hold for more than Cloudlet; the two tests that kill and restart a server always use Cloudlet.
 """
 
 from __future__ import annotations
