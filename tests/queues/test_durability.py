@@ -217,3 +217,23 @@ def test_in_memory_mode_serves_queues(tmp_path):
     finally:
         proc.kill()
 
+
+
+def test_visibility_changes_are_durable(fresh_server):
+    server = fresh_server.start()
+    sqs = _client(server.url)
+    url = sqs.create_queue(QueueName=unique("vis"), Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="hidden for a while")
+    msg = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=120)
+    fresh_server.kill()
+    fresh_server.start()
+    time.sleep(1.2)  # past the queue's 1 s default: only the acknowledged change keeps it hidden
+    sqs = _client(server.url)
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])[
+        "Attributes"] == {"ApproximateNumberOfMessagesNotVisible": "1"}
+    # and the receipt handle from before the crash still works
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"])
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])[
+        "Attributes"] == {"ApproximateNumberOfMessagesNotVisible": "0"}

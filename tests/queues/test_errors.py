@@ -273,6 +273,16 @@ def test_json_error_document_for_missing_queue(server):
     assert resp.headers.get("x-amzn-requestid")
 
 
+def test_json_success_response(server, sqs, queue):
+    url, _ = queue
+    resp = sqs_json(server.url, "SendMessage", {"QueueUrl": url, "MessageBody": "wire"})
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("application/x-amz-json-1.0")
+    assert resp.headers.get("x-amzn-requestid")
+    body = resp.json()
+    assert set(body) == {"MessageId", "MD5OfMessageBody"}
+
+
 def test_json_error_document_for_invalid_parameter_value(server, sqs, queue):
     url, _ = queue
     resp = sqs_json(server.url, "ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 11})

@@ -288,3 +288,53 @@ def test_delete_with_expired_receipt_handle_on_fifo(sqs, make_queue):
     expect_common(sqs.delete_message, "InvalidParameterValue", QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"])
     again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
     assert bodies(again) == ["g1-m1"]
+
+
+def test_concurrent_consumers_keep_each_group_in_order_and_exclusive(server, make_queue):
+    import threading
+
+    from conftest import aws_client
+
+    url, _ = make_queue(fifo=True, VisibilityTimeout=30)
+    client = aws_client("sqs", server.url)
+    for i in range(10):
+        client.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": g, "MessageBody": f"{g}-{i:02d}", "MessageGroupId": g, "MessageDeduplicationId": f"{g}-{i}"}
+            for g in ("A", "B", "C")])
+    in_flight: dict[str, int] = {"A": 0, "B": 0, "C": 0}
+    processed: dict[str, list[str]] = {"A": [], "B": [], "C": []}
+    violations: list[str] = []
+    lock = threading.Lock()
+
+    def worker():
+        sqs = aws_client("sqs", server.url)
+        idle = 0
+        while idle < 2:
+            msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, WaitTimeSeconds=1).get("Messages", [])
+            if not msgs:
+                idle += 1
+                continue
+            idle = 0
+            groups = {m["Body"][0] for m in msgs}
+            with lock:
+                for g in groups:
+                    if in_flight[g]:
+                        violations.append(f"group {g} handed out while in flight")
+                    in_flight[g] += 1
+                for m in msgs:
+                    processed[m["Body"][0]].append(m["Body"])
+            time.sleep(0.02)
+            with lock:
+                for g in groups:
+                    in_flight[g] -= 1
+            for m in msgs:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not violations, violations[:5]
+    for g in ("A", "B", "C"):
+        assert processed[g] == [f"{g}-{i:02d}" for i in range(10)], processed[g]

@@ -5,6 +5,7 @@ filters, delays, size limits and purge - as the SQS API reference documents them
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 
@@ -409,12 +410,15 @@ def test_purge_queue(sqs, make_queue):
     url, _ = make_queue(VisibilityTimeout=60)
     for i in range(5):
         sqs.send_message(QueueUrl=url, MessageBody=f"p{i}")
+    sqs.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=1)
     receive_one(sqs, url)  # one in flight too
     sqs.purge_queue(QueueUrl=url)
-    time.sleep(0.2)
+    time.sleep(1.2)  # the delayed one would be visible by now
     receive_none(sqs, url)
-    assert attributes(sqs, url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible") == {
-        "ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+    assert attributes(sqs, url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                      "ApproximateNumberOfMessagesDelayed") == {
+        "ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0",
+        "ApproximateNumberOfMessagesDelayed": "0"}
     # messages sent after the purge are kept
     sqs.send_message(QueueUrl=url, MessageBody="after")
     assert receive_one(sqs, url)["Body"] == "after"
@@ -429,3 +433,44 @@ def test_second_purge_within_60s_is_purge_queue_in_progress(sqs, queue):
 def test_purge_unknown_queue(sqs, server):
     expect_modeled(sqs, "QueueDoesNotExist", sqs.purge_queue,
                    QueueUrl=f"{server.url}/000000000000/{uuid.uuid4().hex}")
+
+
+# ------------------------------------------------------------------------------------ concurrency
+def test_concurrent_receivers_never_share_a_message(server, make_queue):
+    from conftest import aws_client
+
+    url, _ = make_queue(VisibilityTimeout=60)
+    client = aws_client("sqs", server.url)
+    for start in range(0, 200, 10):
+        client.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"c{start + i}"}
+                                                         for i in range(10)])
+    seen: list[str] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def worker():
+        sqs = aws_client("sqs", server.url)
+        idle = 0
+        try:
+            while idle < 2:
+                msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+                if not msgs:
+                    idle += 1
+                    continue
+                idle = 0
+                with lock:
+                    seen.extend(m["Body"] for m in msgs)
+                sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                                                                for i, m in enumerate(msgs)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    duplicates = sorted(b for b in set(seen) if seen.count(b) > 1)
+    assert not duplicates, f"handed to two receivers inside the visibility timeout: {duplicates[:10]}"
+    assert sorted(seen) == sorted(f"c{i}" for i in range(200))

@@ -268,3 +268,18 @@ def test_add_permission_duplicate_label_is_invalid_parameter_value(sqs, make_que
 def test_remove_unknown_permission_label_is_invalid_parameter_value(sqs, make_queue):
     url, _ = make_queue()
     expect_common(sqs.remove_permission, "InvalidParameterValue", QueueUrl=url, Label="never-added")
+
+
+def test_kms_encryption_attributes(sqs, make_queue):
+    url, _ = make_queue(KmsMasterKeyId="testKeyId", KmsDataKeyReusePeriodSeconds=6000)
+    assert attributes(sqs, url, "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled") == {
+        "KmsMasterKeyId": "testKeyId", "KmsDataKeyReusePeriodSeconds": "6000", "SqsManagedSseEnabled": "false"}
+
+
+def test_kms_and_sqs_managed_encryption_are_mutually_exclusive(sqs, make_queue):
+    """Real SQS: InvalidAttributeName, 'You can use one type of server-side encryption (SSE) at one time...'
+    (LocalStack's AWS-recorded snapshot)."""
+    url, _ = make_queue()
+    expect_modeled(sqs, "InvalidAttributeName", sqs.set_queue_attributes, QueueUrl=url,
+                   Attributes={"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "true"})
+    assert "KmsMasterKeyId" not in attributes(sqs, url)
