@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from typing import Any
 
 from ..aws.errors import AwsError
 from .engine import DEFAULT_MAX_MESSAGE_SIZE, content_dedup_id, invalid, now_ms
-from .envelope import Published
+from .envelope import Published, message_id
 from .records import Topic
 
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
@@ -54,7 +53,7 @@ def published(topic: Topic, entry: dict[str, Any]) -> Published:
                           "that is not valid for this topic type")
         if group is not None:
             _check_id(group, "MessageGroupId")
-    return Published(message_id=str(uuid.uuid4()), topic_arn=topic.arn, message=message, subject=subject,
+    return Published(message_id=message_id(), topic_arn=topic.arn, message=message, subject=subject,
                      attributes=attributes, timestamp_ms=now_ms(), per_protocol=per_protocol, group_id=group,
                      dedup_id=dedup)
 
