@@ -47,7 +47,8 @@ class Done:
     """The answer to an action: a message for the user and, optionally, where to go next."""
     message: str
     redirect: str | None = None
-    result: Any = None  # something to show beside the form: a SAS URL, an answer
+    result: Any = None  # text to show beside the form (a SAS URL)
+    html: Safe | None = None  # or markup built with h(), escaped like every page (a chat answer)
 
 
 class ActionError(Exception):
@@ -184,7 +185,7 @@ class Dashboard:
             return _json(400, {"ok": False, "message": _message(exc)})
         if request.headers.get("x-cloudlet-csrf"):
             return _json(200, {"ok": True, "message": done.message, "redirect": done.redirect,
-                                   "result": done.result})
+                                   "result": done.result, "html": done.html})
         back = done.redirect or view.form.get("back") or PREFIX + "/"
         if not back.startswith(PREFIX + "/"):
             back = PREFIX + "/"

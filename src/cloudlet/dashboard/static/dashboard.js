@@ -93,12 +93,23 @@
   });
 
   // An action that returns something to copy (a SAS URL, a chat answer) shows it next to its form.
+  // data-result-html takes markup the server built with its escaping templates, never raw input.
   function showResult(form, answer) {
     var target = form.getAttribute("data-result");
-    if (!target || !answer.result) return;
-    var box = document.getElementById(target);
-    if (box) { box.textContent = answer.result; box.hidden = false; }
+    var box = target && document.getElementById(target);
+    if (box && answer.result) { box.textContent = answer.result; box.hidden = false; }
+    var htmlTarget = form.getAttribute("data-result-html");
+    var htmlBox = htmlTarget && document.getElementById(htmlTarget);
+    if (htmlBox && answer.html) { htmlBox.innerHTML = answer.html; htmlBox.hidden = false; }
   }
+
+  // A [docN] reference in a chat answer opens its citation.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.cite");
+    if (!link) return;
+    var cite = document.getElementById(link.getAttribute("href").slice(1));
+    if (cite) { cite.open = true; }
+  });
 
   // Blob uploads: each file goes up in 4 MiB blocks (Put Block), then one Put Block List commits them.
   var BLOCK = 4 * 1024 * 1024;
