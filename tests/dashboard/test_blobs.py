@@ -85,6 +85,10 @@ def test_upload_in_blocks_drop_and_delete(server, page, unique):
     assert blob.get_blob_properties().content_settings.content_type == "application/x-test"
     assert len(blob.get_block_list("committed")[0]) == 3
 
+    page.locator("#upload-input").set_input_files([{"name": "empty.txt", "mimeType": "text/plain", "buffer": b""}])
+    expect(page.locator("#flash")).to_contain_text("Uploaded empty.txt (0 B in 0 blocks)")
+    assert container.get_blob_client("empty.txt").download_blob().readall() == b""
+
     page.evaluate("""() => {
         const dt = new DataTransfer();
         dt.items.add(new File(["dropped!"], "dropped.txt", {type: "text/plain"}));

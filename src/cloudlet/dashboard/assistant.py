@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..assistant.embeddings import ExtraMissing
 from ..http import Request
 from .app import ActionError, Done, Page, View
 from .markup import Safe, escape, h, join, pager, path, table
@@ -161,7 +162,10 @@ async def chat(view: View) -> Done:
              "query_string": b"api-version=2024-10-21", "scheme": view.request.scheme,
              "headers": [(b"api-key", b"dashboard"), (b"content-type", b"application/json"),
                          (b"host", view.request.host.encode("latin-1"))]}
-    response = await service.chat_api.handle(Request(scope, json.dumps(payload).encode()))
+    try:
+        response = await service.chat_api.handle(Request(scope, json.dumps(payload).encode()))
+    except ExtraMissing as exc:
+        raise ActionError(str(exc)) from None
     answer = json.loads(response.body or b"{}")
     if response.status != 200:
         raise ActionError((answer.get("error") or {}).get("message") or f"chat failed ({response.status})")

@@ -131,7 +131,7 @@
     var progress = document.getElementById("upload-progress");
     var name = (zone.dataset.prefix || "") + file.name;
     var ids = [];
-    var count = Math.max(1, Math.ceil(file.size / BLOCK));
+    var count = Math.ceil(file.size / BLOCK);  // an empty file commits an empty block list
     var chain = Promise.resolve();
     for (var i = 0; i < count; i++) {
       (function (i) {
