@@ -27,6 +27,11 @@ def topic_path(account: str, region: str, name: str, *more: str, query: dict[str
     return path("topics", account, region, name, *more, query=query)
 
 
+def _topic_url(arn: str) -> str:
+    _, _, _, region, account, name = arn.split(":", 5)
+    return topic_path(account, region, name)
+
+
 def _arn(view: View) -> str:
     p = view.params
     return f"arn:aws:sns:{p['region']}:{p['account']}:{p['name']}"
@@ -69,16 +74,33 @@ async def topic_list(view: View) -> Page:
             for t, a in zip(topics, attributes)]
     next_url = path("topics", query={"account": account, "region": region, "token": next_token}) if next_token else None
     first_url = path("topics", query={"account": account, "region": region}) if token else None
+    subs_token = view.arg("subs") or None
+    subs, next_subs = await engine.list_subscriptions(account, None, subs_token)
+    sub_rows = [h('<tr data-subscription="{arn}"><td><a href="{tu}">{topic}</a></td><td>{owner}</td><td>{protocol}</td>'
+                  '<td class="endpoint">{endpoint}</td><td><span class="badge state-{state}">{state}</span></td>'
+                  '<td>{filtered}</td></tr>',
+                  arn=sub.arn, tu=_topic_url(sub.topic_arn), topic=sub.topic_arn.rsplit(":", 1)[-1], owner=sub.owner,
+                  protocol=sub.protocol,
+                  endpoint=arn_link(sub.endpoint) if sub.protocol == "sqs" else h("{e}", e=sub.endpoint),
+                  state="confirmed" if sub.confirmed else "pending",
+                  filtered="filter policy" if sub.attributes.get("FilterPolicy") else "all messages")
+                for sub in subs]
+    subs_next = path("topics", query={"account": account, "region": region, "subs": next_subs}) if next_subs else None
+    subs_first = path("topics", query={"account": account, "region": region}) if subs_token else None
     body = h('<h1>Topics</h1>'
              '<form class="filter" method="get" action="/_cloudlet/dashboard/topics"><div class="row">'
              '<label>Account<input name="account" value="{account}" size="14"></label>'
              '<label>Region<input name="region" value="{region}" size="12"></label><button>Show</button></div></form>'
              '<div id="topics-live" data-live>{table}{pager}'
+             '<h2>Subscriptions owned by {account}</h2>{subs}{subs_pager}'
              '<h2>Delivery failures</h2>{failures}</div>',
              account=account, region=region,
              table=table(["Name", "Type", "Confirmed", "Pending", "Deleted", "Created (UTC)"], rows,
                          empty=f"No topics in account {account}, region {region}.", cls="topics"),
-             pager=pager(next_url, first_url), failures=_failures(view))
+             pager=pager(next_url, first_url), failures=_failures(view),
+             subs=table(["Topic", "Owner", "Protocol", "Endpoint", "State", "Filter"], sub_rows,
+                        empty="No subscriptions.", cls="all-subscriptions"),
+             subs_pager=pager(subs_next, subs_first))
     return Page("Topics", "topics", body)
 
 
