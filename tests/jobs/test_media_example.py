@@ -41,7 +41,7 @@ def test_dispatcher_respects_the_limit_and_loses_nothing(server, tmp_path):
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        pipeline.produce(clips, "StartSegmentDetection")
+        pipeline.produce(clips, "StartTextDetection")  # OCR keeps each job busy for a second or so
         report = pipeline.dispatch(expected=10, timeout=240)
     finally:
         stop.set()
@@ -52,5 +52,4 @@ def test_dispatcher_respects_the_limit_and_loses_nothing(server, tmp_path):
     names = sorted(b.name for b in pipeline.results.list_blobs())
     assert names == [f"{clip.name}.json" for clip in clips]
     result = json.loads(pipeline.results.download_blob("clip-03.mp4.json").readall())
-    shots = [s for s in result["Segments"] if s["Type"] == "SHOT"]
-    assert [(s["StartTimestampMillis"], s["EndTimestampMillis"]) for s in shots] == [(0, 1000), (1000, 2000)]
+    assert result["VideoMetadata"]["DurationMillis"] == 2000 and result["TextDetections"] == []

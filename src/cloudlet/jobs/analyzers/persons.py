@@ -14,6 +14,7 @@ from .segments import CUT_THRESHOLD
 from .video import SAMPLE_FPS, Video
 
 MATCH_IOU = 0.3
+HOG_WIDTH = 400
 _hog: Any = None
 
 
@@ -32,12 +33,18 @@ def hog() -> Any:
 
 def detect(rgb: Any) -> list[dict[str, Any]]:
     """[{"BoundingBox", "Face"?}] for one frame."""
+    import cv2
+
     height, width = rgb.shape[:2]
     people: list[dict[str, Any]] = []
-    rects, weights = hog().detectMultiScale(rgb, winStride=(8, 8), padding=(8, 8), scale=1.05)
+    shrink = min(1.0, HOG_WIDTH / width)  # HOG cost grows with pixels; 64x128 people fit at this width
+    small = cv2.resize(rgb, (round(width * shrink), round(height * shrink)), interpolation=cv2.INTER_AREA) \
+        if shrink < 1.0 else rgb
+    rects, weights = hog().detectMultiScale(small, winStride=(8, 8), padding=(8, 8), scale=1.1)
     for (x, y, w, h), weight in zip(rects, weights):
         if float(weight) >= 0.5:
-            people.append({"BoundingBox": box(x, y, x + w, y + h, width, height)})
+            people.append({"BoundingBox": box(x / shrink, y / shrink, (x + w) / shrink, (y + h) / shrink,
+                                              width, height)})
     for face in faces.detect(rgb):
         fb = face["BoundingBox"]
         body = {"Left": round(max(0.0, fb["Left"] - fb["Width"]), 6),

@@ -6,7 +6,6 @@ its reading: identical pixels give identical text, and OCR is the slow step (~1 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from .errors import AnalysisFailed
@@ -27,8 +26,11 @@ def engine() -> Any:
         except ImportError:
             raise AnalysisFailed("Text detection needs the `rapidocr` package (the `video` extra), which is "
                                  "not installed in this Cloudlet.") from None
-        logging.getLogger("RapidOCR").setLevel(logging.WARNING)
-        _engine = RapidOCR()
+        from .video import threads
+
+        # Horizontal overlay text is the case here: the 180-degree orientation classifier is skipped.
+        _engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False,
+                                   "EngineConfig.onnxruntime.intra_op_num_threads": threads()})
     return _engine
 
 

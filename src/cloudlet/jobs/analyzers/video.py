@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Iterator
@@ -10,6 +11,11 @@ from typing import Any, Iterator
 from .errors import AnalysisFailed
 
 SAMPLE_FPS = 2.0
+
+
+def threads() -> int:
+    """CPU threads one analysis process may use (CLOUDLET_ANALYSIS_THREADS, default 1: one per worker)."""
+    return max(1, int(os.environ.get("CLOUDLET_ANALYSIS_THREADS", "1")))
 
 
 @dataclass
