@@ -47,9 +47,9 @@ INVENTIONS = [("a clockwork loom that weaves patterned carpets", "a mechanical r
               ("a braille typewriter", "a writing machine for blind people"),
               ("a pedal-powered water pump", "lifting water by cycling")]
 USES = [("dried flowers ease headaches", "a remedy for a sore head"),
-        ("crushed leaves keep mosquitoes away", "repels biting insects"),
-        ("roots yield a deep blue dye", "colouring cloth indigo"),
-        ("seeds are pressed for lamp oil", "fuel for lighting comes from its kernels"),
+        ("crushed leaves keep mosquitoes away", "a repellent against biting insects"),
+        ("roots yield a deep blue dye", "an indigo colour for cloth"),
+        ("seeds are pressed for lamp oil", "fuel for lighting from its kernels"),
         ("bark is brewed into a fever tea", "a drink that lowers a high temperature")]
 HABITATS = [("chalk cliffs by the sea", "coastal limestone"), ("peat bogs", "marshy wetlands"),
             ("high alpine meadows", "mountain grasslands"), ("shaded river gorges", "damp ravines")]
@@ -128,7 +128,7 @@ for _ in range(28):
         f"{plant.title()} is a perennial with {color} flowers that grows on {hab[0]}.",
         f"Herbalists value it because its {use[0]}. It flowers from {R.choice(MONTHS)} to {R.choice(MONTHS)}."],
         (f"What colour are the flowers of {plant}?", color) if wants(0.25) else None,
-        (f"Which {color} flowering plant of {hab[1]} is {use[1]}?", use[0]) if wants(0.3) else None,
+        (f"Which {color} flowering plant of {hab[1]} gives {use[1]}?", use[0]) if wants(0.3) else None,
         (color, hab, use))
 for _ in range(28):
     ship, yard, port = name(), R.choice(towns), R.choice(towns)

@@ -12,8 +12,10 @@ from typing import Any, AsyncIterator
 
 from ..http import Request, Response, json_response
 from .errors import SearchError
-from .generator import REFUSAL, Upstream, UpstreamError, clean_references, extractive_answer, grounded_messages
-from .grounding import DataSourceError, Retriever, SearchOptions, citation, intent_json, search_query
+from .generator import (REFUSAL, Upstream, UpstreamError, candidate_sentences, clean_references, extractive_answer,
+                        grounded_messages)
+from .grounding import (DataSourceError, Retriever, SearchOptions, citation, intent_json, question_text,
+                        search_query)
 
 ROUTE = re.compile(r"^/openai/deployments/(?P<deployment>[^/]+)/(?P<op>chat/completions|embeddings)$")
 PASS_THROUGH = ("temperature", "top_p", "max_tokens", "stop", "seed")
@@ -76,7 +78,10 @@ class ChatFrontEnd:
             answer, usage = await self.upstream.complete(prompt, options)
             answer = clean_references(answer, len(sources))
         else:
-            answer, usage = extractive_answer(query, sources), {}
+            candidates = candidate_sentences(sources)
+            vectors = await self.service.embedder.embed([question_text(messages), *candidates])
+            similarity = {c: float(v @ vectors[0]) for c, v in zip(candidates, vectors[1:])}
+            answer, usage = extractive_answer(query, sources, similarity), {}
         context = {"citations": [citation(s) for s in sources], "intent": intent_json(intent)}
         return self._respond(deployment, body, answer, context, usage)
 

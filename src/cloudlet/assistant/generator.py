@@ -57,26 +57,31 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def extractive_answer(question: str, sources: list[Source]) -> str:
-    """Up to three verbatim sentences from the sources, each followed by its [docN]."""
+def extractive_answer(question: str, sources: list[Source], similarity: dict[str, float] | None = None) -> str:
+    """Up to three verbatim sentences from the sources, each followed by its [docN].
+
+    A sentence scores by the question words it shares, each weighted by how rare it is among its chunk's
+    sentences; words of the chunk's title count little (they say which document, not which sentence answers).
+    With `similarity` (sentence -> cosine to the question, from the embedding model) meaning counts too, so
+    "which herb soothes a sore head" can pick "its dried flowers ease headaches". Earlier sources weigh more."""
     if not sources:
         return REFUSAL
     query = content_stems(question)
-    # a word found in few of the retrieved chunks says more about which sentence answers
-    df: dict[str, int] = {}
-    for src in sources:
-        for w in content_stems(src.content) & query:
-            df[w] = df.get(w, 0) + 1
-    weight = {w: math.log(1 + len(sources) / df.get(w, 1)) for w in query}
     scored: list[tuple[float, int, str]] = []
     for n, src in enumerate(sources, start=1):
-        prior = 0.5 / n
-        for sent in sentences(src.content):
-            overlap = content_stems(sent) & query
-            if not overlap:
+        sents = sentences(src.content)
+        if not sents:
+            continue
+        title = content_stems(src.title or "")
+        stems = [content_stems(x) for x in sents]
+        count = {w: sum(w in st for st in stems) + (w in title) for w in query}
+        for sent, st in zip(sents, stems):
+            lexical = sum(math.log(1 + (len(sents) + 1) / count[w]) * (0.25 if w in title else 1.0)
+                          for w in st & query)
+            meaning = 3.0 * max(0.0, similarity.get(sent, 0.0) - 0.2) if similarity else 0.0
+            if lexical == 0 and meaning == 0:
                 continue
-            score = sum(weight[w] for w in overlap) / math.sqrt(max(len(sent.split()), 4) / 4) ** 0.5 + prior
-            scored.append((score, n, sent))
+            scored.append((lexical + meaning + 1.0 / n, n, sent))
     if not scored:
         first = sentences(sources[0].content)
         return f"{first[0]} [doc1]" if first else REFUSAL
@@ -84,15 +89,27 @@ def extractive_answer(question: str, sources: list[Source]) -> str:
     best = scored[0][0]
     chosen: list[tuple[int, str]] = []
     seen: list[set[str]] = []
+    best_source = scored[0][1]
     for score, n, sent in scored:
-        if len(chosen) == MAX_SENTENCES or score < 0.6 * best:
-            break
+        # more from the best sentence's own chunk is context; from another chunk it must nearly match the best
+        if len(chosen) == MAX_SENTENCES or score < (0.4 if n == best_source else 0.7) * best:
+            continue
         words = content_stems(sent)
-        if any(len(words & s) > 0.7 * max(len(words), 1) for s in seen):
+        if any(len(words & other) > 0.7 * max(len(words), 1) for other in seen):
             continue
         seen.append(words)
         chosen.append((n, sent))
     return " ".join(f"{sent} [doc{n}]" for n, sent in chosen)
+
+
+def candidate_sentences(sources: list[Source], limit: int = 60) -> list[str]:
+    """The sentences worth embedding for `extractive_answer`'s similarity, best sources first."""
+    out: list[str] = []
+    for src in sources:
+        for sent in sentences(src.content):
+            if sent not in out:
+                out.append(sent)
+    return out[:limit]
 
 
 # -- an OpenAI-compatible upstream (llama.cpp server, Ollama, vLLM, Azure OpenAI itself) -------------

@@ -57,6 +57,11 @@ class SearchOptions:
                    p.get("filter"), p.get("role_information"), p.get("fields_mapping") or {})
 
 
+def question_text(messages: list[dict[str, Any]]) -> str:
+    users = [_text(m.get("content")) for m in messages if m.get("role") == "user"]
+    return users[-1] if users else ""
+
+
 def search_query(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """The query to search with, and Azure's `intent` (the queries it searched with).
 
