@@ -84,6 +84,8 @@ def analyze(video: Video, params: dict[str, Any]) -> dict[str, Any]:
             last_thumb = thumb
         next_id = 0
         for text, score, points, words in last_lines:
+            if score * 100 < min_conf:
+                continue
             kept = []
             for word, word_score, word_points in words:
                 geometry = _geometry(word_points, width, height)
