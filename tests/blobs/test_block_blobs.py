@@ -139,3 +139,29 @@ def test_unicode_and_tricky_names(container):
         assert container.get_blob_client(name).download_blob().readall() == name.encode()
     listed = sorted(b.name for b in container.list_blobs())
     assert listed == sorted(names)
+
+
+def test_crc64_validated_on_upload(server, container):
+    """x-ms-content-crc64 is Azure's CRC-64; checked against azure-storage-extensions when it is installed."""
+    import requests
+    from datetime import datetime, timedelta, timezone
+    from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+    from .conftest import ACCOUNT, KEY, error_code
+
+    data = b"crc me " * 100
+    checksums = pytest.importorskip("azure.storage.extensions.checksums")
+    crc = checksums.crc64.compute(data, 0).to_bytes(8, "little")
+    sas = generate_blob_sas(ACCOUNT, container.container_name, "crc", account_key=KEY,
+                            permission=BlobSasPermissions(write=True, create=True, read=True),
+                            expiry=datetime.now(timezone.utc) + timedelta(hours=1))
+    url = f"{server.blob_url}/{ACCOUNT}/{container.container_name}/crc?{sas}"
+    ok = requests.put(url, data=data, headers={"x-ms-blob-type": "BlockBlob",
+                                               "x-ms-content-crc64": base64.b64encode(crc).decode()})
+    assert ok.status_code == 201, ok.content
+    bad = requests.put(url, data=data + b"!", headers={"x-ms-blob-type": "BlockBlob",
+                                                        "x-ms-content-crc64": base64.b64encode(crc).decode()})
+    assert bad.status_code == 400 and error_code(bad) == "Crc64Mismatch"
+    assert requests.get(url).content == data
+    container.get_blob_client("sdk-crc").upload_blob(data, validate_content="crc64")
+    assert container.get_blob_client("sdk-crc").download_blob().readall() == data

@@ -32,10 +32,14 @@ def test_create_get_delete(blob_service):
 
 
 def test_invalid_container_name(blob_service):
-    for bad in ("UPPER", "a", "has--double", "-lead", "x" * 64, "under_score"):
+    for bad in ("UPPER", "has--double", "-lead", "under_score"):
         with pytest.raises(HttpResponseError) as err:
             blob_service.create_container(bad)
         assert err.value.status_code == 400 and err.value.error_code == "InvalidResourceName"
+    for bad in ("a", "x" * 64):
+        with pytest.raises(HttpResponseError) as err:
+            blob_service.create_container(bad)
+        assert err.value.status_code == 400 and err.value.error_code == "OutOfRangeInput"
 
 
 def test_metadata_and_conditional_set(container):

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from email.utils import formatdate, parsedate_to_datetime
 
 
 def http_date(ts: float | None = None) -> str:
     return formatdate(time.time() if ts is None else ts, usegmt=True)
+
+
+@lru_cache(maxsize=4096)
+def _http_second(second: int) -> str:
+    return formatdate(second, usegmt=True)
+
+
+def http_date_cached(ts: float) -> str:
+    """http_date for listings, where many timestamps share a second."""
+    return _http_second(int(ts))
 
 
 def parse_http_date(value: str) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from ..azure.errors import StorageError, bad_query
@@ -81,7 +82,7 @@ class ContainerApi:
         q = call.query
         limit = max_results(call)
         page = await self.engine.list_containers(who.account.name, q.get("prefix", ""), q.get("marker", ""), limit)
-        body = xml_out.container_list(call.endpoint, q.get("prefix", ""), q.get("marker", ""),
+        body = await asyncio.to_thread(xml_out.container_list, call.endpoint, q.get("prefix", ""), q.get("marker", ""),
                                       int(q["maxresults"]) if "maxresults" in q else None, page.items,
                                       page.next_marker, "metadata" in q.get("include", ""))
         return Response(200, body, [XML])
@@ -154,7 +155,7 @@ class ContainerApi:
         limit = max_results(call)
         page = await self.engine.list_blobs(who.account.name, call.container, q.get("prefix", ""),
                                             q.get("delimiter", ""), q.get("marker", ""), limit, include)
-        body = xml_out.blob_list(call.endpoint, call.container, q.get("prefix", ""), q.get("marker", ""),
+        body = await asyncio.to_thread(xml_out.blob_list, call.endpoint, call.container, q.get("prefix", ""), q.get("marker", ""),
                                  int(q["maxresults"]) if "maxresults" in q else None, q.get("delimiter", ""),
                                  page.items, page.prefixes, page.next_marker, include, time.time())
         return Response(200, body, [XML])

@@ -14,7 +14,7 @@ from ..azure.errors import StorageError
 from ..azure.times import iso
 from ..store.database import Database
 from .events import EventHub, blob_event
-from .files import BlobFiles
+from .files import BlobFiles, is_pack
 from .models import Blob, Container
 from .sqlite_repo import BlobTx
 
@@ -65,7 +65,10 @@ class EngineCore:
                 await asyncio.to_thread(self.files.abandon, new_files)
             raise
         if new_files:
-            await asyncio.to_thread(self.files.settle, new_files)
+            if all(is_pack(f) for f in new_files):
+                self.files.settle(new_files)  # bookkeeping only, no disk work: no thread needed
+            else:
+                await asyncio.to_thread(self.files.settle, new_files)
         if dead:
             await self.collect(dead)
         return result

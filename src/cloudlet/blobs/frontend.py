@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 
 from ..azure.accounts import Accounts
 from ..azure.errors import StorageError
@@ -51,6 +52,9 @@ class BlobFrontEnd:
                 response = await self._preflight(call)
             else:
                 op = route(call)
+                if call.header("x-ms-structured-body"):  # bytes framed with CRC64s: refuse rather than store the frame
+                    raise StorageError(400, "UnsupportedHeader", "Structured message bodies (x-ms-structured-body) "
+                                       "are not supported by Cloudlet.", extra={"HeaderName": "x-ms-structured-body"})
                 who = await authorize(call, op, self.accounts, self.engine)
                 api = self.blobs if hasattr(self.blobs, op.name) else self.containers
                 response = await getattr(api, op.name)(call, who)
@@ -78,7 +82,7 @@ class BlobFrontEnd:
         headers = [("x-ms-error-code", exc.code)]
         if exc.status == 304 or (call is not None and call.method == "HEAD"):
             return Response(exc.status, b"", headers + [("content-length", "0")])
-        body = exc.to_xml(request_id, iso(__import__("time").time()))
+        body = exc.to_xml(request_id, iso(time.time()))
         return Response(exc.status, body, headers + [("content-type", "application/xml")])
 
     async def _common(self, call: BlobCall) -> list[tuple[str, str]]:

@@ -16,6 +16,9 @@ SPECIAL_CONTAINERS = {"$root", "$logs", "$web"}
 def check_container(name: str) -> None:
     if name in SPECIAL_CONTAINERS:
         return
+    if not 3 <= len(name) <= 63:
+        raise StorageError(400, "OutOfRangeInput", "The specified resource name length is not within the "
+                                                   "permissible limits.")
     if not _CONTAINER.match(name):
         raise StorageError(400, "InvalidResourceName")
 

@@ -38,7 +38,9 @@ class WriteOptions:
     ctx: dict[str, str] | None = None
     length: int | None = None  # Content-Length, when the client sent one
 
-    def validate(self) -> None:
+    def validate(self, limit: int | None = None) -> None:
+        if limit is not None and self.length is not None and self.length > limit:
+            raise StorageError(413, "RequestBodyTooLarge")
         check_metadata(self.metadata)
         if self.tags is not None:
             check_tags(self.tags)
@@ -79,7 +81,7 @@ class BlobWrites(EngineCore):
     async def put_blob(self, account: str, container: str, name: str, body: AsyncIterator[bytes],
                        opts: WriteOptions, blob_type: str = "BlockBlob") -> Blob:
         check_blob(name)
-        opts.validate()
+        opts.validate(MAX_PUT_BLOB)
         written = await self.files.write(body, MAX_PUT_BLOB, want_crc=opts.content_crc64 is not None,
                                          length=opts.length)
         try:
@@ -118,6 +120,7 @@ class BlobWrites(EngineCore):
                         opts: WriteOptions) -> Written:
         check_blob(name)
         check_block_id(block_id)
+        opts.validate(MAX_BLOCK)
         written = await self.files.write(body, MAX_BLOCK, want_crc=opts.content_crc64 is not None)
         try:
             verify_checksums(written, opts)
@@ -176,6 +179,7 @@ class BlobWrites(EngineCore):
 
     async def append_block(self, account: str, container: str, name: str, body: AsyncIterator[bytes],
                            opts: WriteOptions, append_position: int | None, max_size: int | None) -> tuple[Blob, int]:
+        opts.validate(MAX_APPEND_BLOCK)
         written = await self.files.write(body, MAX_APPEND_BLOCK, want_crc=opts.content_crc64 is not None,
                                          length=opts.length)
         try:

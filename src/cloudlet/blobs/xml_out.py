@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-from ..azure.times import http_date
+from ..azure.times import http_date_cached as http_date
 from . import leases, tiers
 from .models import Blob, Container, Extent
 
@@ -16,7 +16,12 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def el(tag: str, value: Any) -> str:
-    return f"<{tag}>{escape(str(value))}</{tag}>" if value not in (None, "") else f"<{tag} />"
+    if value is None or value == "":
+        return f"<{tag} />"
+    text = str(value)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return f"<{tag}>{text}</{tag}>"
 
 
 def name_el(name: str) -> str:
