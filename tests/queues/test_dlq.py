@@ -255,3 +255,26 @@ def test_start_move_task_unknown_destination(sqs, dlq_pair):
 
 def test_cancel_with_invalid_task_handle(sqs):
     expect_common(sqs.cancel_message_move_task, "InvalidParameterValue", TaskHandle="not-a-task-handle")
+
+
+def test_fifo_source_needs_a_fifo_dead_letter_queue(sqs, make_queue):
+    _, dlq_name = make_queue()  # standard
+    url, _ = make_queue(fifo=True)
+    expect_common(sqs.set_queue_attributes, "InvalidParameterValue", QueueUrl=url, Attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": queue_arn(dlq_name), "maxReceiveCount": 3})})
+
+
+def test_empty_redrive_policy_removes_it(sqs, make_queue):
+    dlq_url, dlq_name = make_queue()
+    url, _ = make_queue(RedrivePolicy=json.dumps({"deadLetterTargetArn": queue_arn(dlq_name), "maxReceiveCount": 3}))
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq_url)["queueUrls"] == [url]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": ""})
+    assert "RedrivePolicy" not in attributes(sqs, url)
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq_url)["queueUrls"] == []
+
+
+def test_move_task_rate_above_500_is_invalid(sqs, dlq_pair):
+    _, _, _, dlq_name = dlq_pair
+    expect_common(sqs.start_message_move_task, "InvalidParameterValue", SourceArn=queue_arn(dlq_name),
+                  MaxNumberOfMessagesPerSecond=501)
+    assert sqs.list_message_move_tasks(SourceArn=queue_arn(dlq_name)).get("Results", []) == []

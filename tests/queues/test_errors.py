@@ -156,6 +156,7 @@ def test_empty_body_is_missing_parameter(sqs, queue):
     pytest.param({"trailing.": _s("x")}, id="trailing-dot"),
     pytest.param({"double..dot": _s("x")}, id="double-dot"),
     pytest.param({"has space": _s("x")}, id="space-in-name"),
+    pytest.param({"n\u00e4me": _s("x")}, id="non-ascii-name"),
     pytest.param({"n" * 257: _s("x")}, id="name-too-long"),
     pytest.param({"b": {"DataType": "Binary", "StringValue": "text"}}, id="binary-without-binary-value"),
     pytest.param({"s": {"DataType": "String", "BinaryValue": b"\x01"}}, id="string-without-string-value"),

@@ -338,3 +338,22 @@ def test_concurrent_consumers_keep_each_group_in_order_and_exclusive(server, mak
     assert not violations, violations[:5]
     for g in ("A", "B", "C"):
         assert processed[g] == [f"{g}-{i:02d}" for i in range(10)], processed[g]
+
+
+@pytest.mark.parametrize("group", ["g" * 129, "caf\u00e9", "tab\tgroup", ""])
+def test_invalid_message_group_ids(sqs, make_queue, group):
+    url, _ = make_queue(fifo=True)
+    with pytest.raises(sqs.exceptions.ClientError) as info:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId=group, MessageDeduplicationId="d")
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert info.value.response["Error"]["Code"] in {"InvalidParameterValue", "MissingParameter"}
+    assert attributes(sqs, url, "ApproximateNumberOfMessages") == {"ApproximateNumberOfMessages": "0"}
+
+
+def test_punctuation_is_allowed_in_group_and_deduplication_ids(sqs, make_queue):
+    url, _ = make_queue(fifo=True)
+    ident = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~Az09"
+    sent = sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId=ident, MessageDeduplicationId=ident)
+    msg = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=1)["Messages"][0]
+    assert msg["MessageId"] == sent["MessageId"]
+    assert (msg["Attributes"]["MessageGroupId"], msg["Attributes"]["MessageDeduplicationId"]) == (ident, ident)

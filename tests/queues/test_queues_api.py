@@ -283,3 +283,21 @@ def test_kms_and_sqs_managed_encryption_are_mutually_exclusive(sqs, make_queue):
     expect_modeled(sqs, "InvalidAttributeName", sqs.set_queue_attributes, QueueUrl=url,
                    Attributes={"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "true"})
     assert "KmsMasterKeyId" not in attributes(sqs, url)
+
+
+def test_set_attributes_updates_last_modified_timestamp(sqs, make_queue):
+    url, _ = make_queue()
+    before = attributes(sqs, url, "CreatedTimestamp", "LastModifiedTimestamp")
+    time.sleep(1.1)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "9"})
+    after = attributes(sqs, url, "CreatedTimestamp", "LastModifiedTimestamp")
+    assert after["CreatedTimestamp"] == before["CreatedTimestamp"]
+    assert int(after["LastModifiedTimestamp"]) > int(before["LastModifiedTimestamp"])
+
+
+def test_empty_policy_removes_it(sqs, make_queue):
+    url, name = make_queue()
+    sqs.add_permission(QueueUrl=url, Label="l1", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+    assert "Policy" in attributes(sqs, url)
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
+    assert "Policy" not in attributes(sqs, url)
