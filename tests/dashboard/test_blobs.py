@@ -33,6 +33,7 @@ def test_browse_download_and_sas(server, page, shot, unique):
     page.goto(f"{server.url}{PREFIX}/blobs")
     row = page.locator(f'tr[data-container="media-{unique}"]')
     expect(row).to_contain_text("<b>ops</b>")
+    shot("blobs")
     row.get_by_role("link").click()
     expect(page.locator("h1")).to_contain_text(f"media-{unique}")
     expect(page.locator('tr[data-blob="top.bin"]')).to_contain_text("leased")

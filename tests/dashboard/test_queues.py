@@ -162,3 +162,19 @@ def test_pages_of_messages(server, sqs, page, unique):
     seen += page.locator("table.messages pre.body").all_inner_texts()
     assert sorted(seen) == [f"message {i:02d}" for i in range(30)]
     assert _attrs(sqs, url)["ApproximateNumberOfMessages"] == 30
+
+
+def test_cancel_a_slow_move_task(server, sqs, page, unique):
+    url, dlq_url = _make_pair(sqs, unique)
+    sqs.send_message_batch(QueueUrl=dlq_url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(6)])
+    page.goto(f"{server.url}{PREFIX}/queues/000000000000/us-east-1/orders-dlq-{unique}")
+    page.locator("#move-form input[name=destination]").fill(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+    page.locator("#move-form input[name=rate]").fill("1")
+    page.locator("#move-form button").click()
+    expect(page.locator("table.move-tasks tbody tr").first).to_contain_text("RUNNING")
+    page.locator("table.move-tasks button", has_text="Cancel").click()
+    expect(page.locator("#flash")).to_contain_text("Cancelled move task")
+    expect(page.locator("table.move-tasks tbody tr").first).to_contain_text("CANCELLED")
+    moved = _attrs(sqs, url)["ApproximateNumberOfMessages"]
+    assert moved < 6 and moved + _attrs(sqs, dlq_url)["ApproximateNumberOfMessages"] == 6

@@ -66,7 +66,7 @@ def test_publish_errors_are_shown(server, sns, page, unique):
     expect(page.locator("#flash")).to_contain_text("ContentBasedDeduplication")
 
 
-def test_topics_of_another_account(server, page, unique):
+def test_topics_of_another_account(server, page, shot, unique):
     from tests.conftest import aws_client
 
     other = aws_client("sns", server.url, access_key="111122223333")
@@ -82,5 +82,6 @@ def test_topics_of_another_account(server, page, unique):
     row = page.locator("table.all-subscriptions tr", has_text=f"theirs-{unique}")
     expect(row).to_contain_text("111122223333")
     expect(row).to_contain_text("confirmed")
+    shot("topics")
     row.get_by_role("link").first.click()
     expect(page.locator("h1")).to_contain_text(f"theirs-{unique}")
