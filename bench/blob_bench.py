@@ -11,7 +11,8 @@ temp data dir and its default durability (fsync on every commit).
 
 Workloads: N x 4 KiB Put Blob then Get Blob (ops/s, 1 and 8 client threads, raw HTTP with an account SAS so the
 client's own signing cost does not hide the server's); one large blob uploaded and downloaded through the SDK
-(4 MiB blocks, 4 parallel transfers; MiB/s, and the server's peak RSS from /proc/<pid>/status VmHWM); listing a
+(4 MiB blocks, 4 parallel transfers; MiB/s) and as one streamed Put Blob / Get Blob over raw HTTP, with the
+server's peak RSS over everything so far (/proc/<pid>/status VmHWM); listing a
 container of M blobs (seconds; raw REST pages of 5,000, and the SDK's list_blobs)."""
 
 from __future__ import annotations
@@ -218,6 +219,33 @@ def bench_large(peer: Peer, mib: int, workdir: Path) -> tuple[float, float]:
     return up, down
 
 
+def bench_large_raw(peer: Peer, sas: str, mib: int) -> tuple[float, float]:
+    """One Put Blob streamed from a generator, one Get Blob read in 1 MiB pieces: the server's own streaming."""
+    conn = http.client.HTTPConnection("127.0.0.1", peer.port, timeout=600)
+    conn.request("PUT", f"/{ACCOUNT}/rawlarge?restype=container&{sas}", headers={"x-ms-version": "2025-11-05"})
+    conn.getresponse().read()
+    chunk = os.urandom(1024 * 1024)
+    start = time.perf_counter()
+    conn.request("PUT", f"/{ACCOUNT}/rawlarge/one.bin?{sas}", body=(chunk for _ in range(mib)),
+                 headers={"x-ms-blob-type": "BlockBlob", "Content-Length": str(mib * 1024 * 1024),
+                          "x-ms-version": "2025-11-05"})
+    resp = conn.getresponse()
+    resp.read()
+    assert resp.status == 201, resp.status
+    up = mib / (time.perf_counter() - start)
+    start = time.perf_counter()
+    conn.request("GET", f"/{ACCOUNT}/rawlarge/one.bin?{sas}", headers={"x-ms-version": "2025-11-05"})
+    resp = conn.getresponse()
+    size = 0
+    while True:
+        piece = resp.read(1024 * 1024)
+        if not piece:
+            break
+        size += len(piece)
+    assert size == mib * 1024 * 1024
+    return up, mib / (time.perf_counter() - start)
+
+
 def bench_list(peer: Peer, raw: RawClient, n: int) -> tuple[float, float]:
     from azure.storage.blob import ContainerClient
 
@@ -272,6 +300,9 @@ def main() -> int:
                 up, down = bench_large(peer, args.large_mib, workdir)
                 row[f"{args.large_mib} MiB upload (MiB/s)"] = f"{up:,.1f}"
                 row[f"{args.large_mib} MiB download (MiB/s)"] = f"{down:,.1f}"
+                up, down = bench_large_raw(peer, raw.sas, args.large_mib)
+                row[f"{args.large_mib} MiB Put Blob, raw (MiB/s)"] = f"{up:,.1f}"
+                row[f"{args.large_mib} MiB Get Blob, raw (MiB/s)"] = f"{down:,.1f}"
                 row["server peak RSS (MiB)"] = f"{peer.peak_rss_mib():,.0f}"
                 raw_s, sdk_s = bench_list(peer, raw, args.list)
                 row[f"list {args.list:,} blobs, REST (s)"] = f"{raw_s:.3f}"
