@@ -106,7 +106,7 @@ class JobEngine:
         s3 = params["Video"]["S3Object"]
         token = params.get("ClientRequestToken")
         digest = request_hash(api, params)
-        if token is None or await self._token_unused(account, api, token):
+        if token is None or not await self.store.token_used(account, api, token):
             await self.objects.exists(account, s3["Bucket"], s3["Name"], s3.get("Version"))
         admission = await self.store.admit(uuid.uuid4().hex + uuid.uuid4().hex, account, api, params, digest,
                                            token, params.get("JobTag"))
@@ -117,12 +117,6 @@ class JobEngine:
         if admission.outcome == Admission.NEW:
             self.queue.put_nowait(admission.job_id)
         return admission.job_id
-
-    async def _token_unused(self, account: str, api: str, token: str) -> bool:
-        from .store import Q
-
-        row = await self.store.db.read(lambda c: c.execute(Q["by_token"], (account, api, token)).fetchone())
-        return row is None
 
     async def job(self, job_id: str) -> Job | None:
         return await self.store.get(job_id)

@@ -15,8 +15,9 @@ CREATE TABLE IF NOT EXISTS video_jobs (
     attempts       INTEGER NOT NULL DEFAULT 0,
     metadata       TEXT
 );
-CREATE INDEX IF NOT EXISTS video_jobs_active ON video_jobs(account, status);
-CREATE INDEX IF NOT EXISTS video_jobs_recent ON video_jobs(account, created_at);
+-- (status, account): the quota's count and the per-account overview read only the active jobs' entries.
+CREATE INDEX IF NOT EXISTS video_jobs_by_status ON video_jobs(status, account);
+CREATE INDEX IF NOT EXISTS video_jobs_by_created ON video_jobs(created_at);
 CREATE UNIQUE INDEX IF NOT EXISTS video_jobs_token ON video_jobs(account, api, client_token)
     WHERE client_token IS NOT NULL;
 

@@ -93,6 +93,10 @@ class JobStore:
                     token: str | None, tag: str | None) -> Admission:
         return await self.db.write(self._admit, job_id, account, api, json.dumps(request), request_hash, token, tag)
 
+    async def token_used(self, account: str, api: str, token: str) -> bool:
+        row = await self.db.read(lambda conn: conn.execute(Q["by_token"], (account, api, token)).fetchone())
+        return row is not None
+
     async def set_limit(self, account: str, limit: int) -> None:
         await self.db.write(lambda conn: conn.execute(Q["set_limit"], (account, limit)))
 
