@@ -108,7 +108,7 @@ def aws_client(service: str, endpoint: str, access_key: str = "AKIAIOSFODNN7EXAM
 
     return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=access_key,
                         aws_secret_access_key="secret",
-                        config=Config(retries={"max_attempts": 1, "mode": "standard"}, **kwargs))
+                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}, **kwargs))
 
 
 @pytest.fixture

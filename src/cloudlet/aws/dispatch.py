@@ -13,7 +13,7 @@ from ..http import BodyTooLarge, Receive, Request, Response, Scope
 from ..runtime import Cloudlet
 from . import json_protocol, query_protocol
 from .context import RequestContext, account_for, credential_scope
-from .errors import COMMON_STATUS, AwsError
+from .errors import COMMON_STATUS, QUERY_COMPATIBLE_JSON_TYPES, AwsError
 from .models import error_traits, service_model
 
 log = logging.getLogger("cloudlet.aws")
@@ -103,7 +103,8 @@ class AwsFrontEnd:
         query_code, status, sender = self._traits(endpoint, err)
         namespace = endpoint.namespace_json if endpoint else "com.amazonaws"
         awsquery = endpoint is not None and "awsQueryCompatible" in endpoint.native.metadata
-        status, body, headers = json_protocol.serialize_error(namespace, err.code, err.message, status,
+        json_type = QUERY_COMPATIBLE_JSON_TYPES.get(err.code, err.code) if awsquery else err.code
+        status, body, headers = json_protocol.serialize_error(namespace, json_type, err.message, status,
                                                              query_code if awsquery else None, sender, version)
         return Response(status, body, headers + [("x-amzn-requestid", ctx.request_id)])
 

@@ -23,6 +23,13 @@ def missing_parameter(name: str) -> AwsError:
     return AwsError("MissingParameter", f"The request must contain the parameter {name}.")
 
 
+# The __type an awsQueryCompatible JSON service (SQS) puts on the common errors; the x-amzn-query-error
+# header keeps the legacy code, which is what botocore shows as Error.Code.
+QUERY_COMPATIBLE_JSON_TYPES = {
+    "InvalidParameterValue": "InvalidParameterValueException",
+    "MissingParameter": "MissingRequiredParameterException",
+}
+
 # Errors every AWS query/JSON service can answer, with their HTTP status.
 COMMON_STATUS = {
     "InvalidParameterValue": 400, "MissingParameter": 400, "InvalidAction": 400, "InvalidQueryParameter": 400,

@@ -121,7 +121,7 @@ class SqsApi:
             raise AwsError("MissingParameter", "The request must contain the parameter AWSAccountIds.")
         if not actions:
             raise AwsError("MissingParameter", "The request must contain the parameter Actions.")
-        policy = json.loads(queue.attributes.get("Policy") or '{"Version":"2012-10-17","Statement":[]}')
+        policy = json.loads(queue.attributes.get("Policy") or '{"Version":"2008-10-17","Statement":[]}')
         policy.setdefault("Id", f"{queue.arn}/SQSDefaultPolicy")
         statements = policy.setdefault("Statement", [])
         if any(s.get("Sid") == label for s in statements):
@@ -175,6 +175,14 @@ class SqsApi:
         queue = await self.queue(p, ctx)
         entries = p.get("Entries") or []
         v.check_batch(entries, "SendMessageBatchRequestEntry")
+        if queue.fifo:  # SQS rejects a FIFO batch as a whole when an entry lacks its group or deduplication id
+            for entry in entries:
+                if entry.get("MessageGroupId") is None:
+                    raise invalid_parameter("The request must contain the parameter MessageGroupId.")
+                if entry.get("MessageDeduplicationId") is None and \
+                        queue.attributes.get("ContentBasedDeduplication") != "true":
+                    raise invalid_parameter("The queue should either have ContentBasedDeduplication enabled or "
+                                            "MessageDeduplicationId provided explicitly")
         prepared, failed, total = [], [], 0
         for entry in entries:
             try:
@@ -264,7 +272,9 @@ class SqsApi:
     async def op_DeleteMessage(self, p, ctx):
         queue = await self.queue(p, ctx)
         handle = self.engine.parse_receipt(queue, p["ReceiptHandle"])
-        await self.engine.delete(queue, [handle])
+        (result,) = await self.engine.delete(queue, [handle])
+        if result is not None:
+            raise _receipt_error(result, p["ReceiptHandle"])
         return {}
 
     async def op_DeleteMessageBatch(self, p, ctx):
@@ -278,7 +288,13 @@ class SqsApi:
             except AwsError as err:
                 failed.append(_failure(entry["Id"], err))
         results = await self.engine.delete(queue, [h for _, h in parsed]) if parsed else []
-        successful = [{"Id": entry_id} for (entry_id, _), r in zip(parsed, results) if r is None]
+        successful = []
+        for (entry_id, _), result in zip(parsed, results):
+            if result is None:
+                successful.append({"Id": entry_id})
+            else:
+                handle = next(e.get("ReceiptHandle") for e in entries if e["Id"] == entry_id)
+                failed.append(_failure(entry_id, _receipt_error(result, handle)))
         return {"Successful": successful, "Failed": failed}
 
     async def op_ChangeMessageVisibility(self, p, ctx):
@@ -288,7 +304,7 @@ class SqsApi:
         msg_id, token = self.engine.parse_receipt(queue, p["ReceiptHandle"])
         (result,) = await self.engine.change_visibility(queue, [(msg_id, token, timeout * 1000)])
         if result is not None:
-            raise _visibility_error(result, p["ReceiptHandle"])
+            raise _receipt_error(result, p["ReceiptHandle"])
         return {}
 
     async def op_ChangeMessageVisibilityBatch(self, p, ctx):
@@ -310,7 +326,7 @@ class SqsApi:
             if result is None:
                 successful.append({"Id": entry["Id"]})
             else:
-                failed.append(_failure(entry["Id"], _visibility_error(result, entry.get("ReceiptHandle") or "")))
+                failed.append(_failure(entry["Id"], _receipt_error(result, entry.get("ReceiptHandle") or "")))
         return {"Successful": successful, "Failed": failed}
 
     # -- message move tasks ----------------------------------------------------------------------
@@ -356,7 +372,10 @@ def _failure(entry_id: str, err: AwsError) -> dict[str, Any]:
     return {"Id": entry_id, "SenderFault": err.sender, "Code": err.code, "Message": err.message}
 
 
-def _visibility_error(code: str, handle: str) -> AwsError:
+def _receipt_error(code: str, handle: str) -> AwsError:
+    if code == "expired":
+        return invalid_parameter(f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt "
+                                 "handle has expired.")
     if code == "MessageNotInflight":
         return AwsError("MessageNotInflight", "Message does not exist or is not available for visibility timeout change.")
     return AwsError("ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.')
@@ -371,8 +390,7 @@ def _parse_task_handle(handle: str) -> tuple[str, str]:
         data = json.loads(base64.b64decode(handle))
         return data["taskId"], data["sourceArn"]
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise AwsError("ResourceNotFoundException", "The resource that you specified for the TaskHandle parameter "
-                       "doesn't exist.") from None
+        raise invalid_parameter("Value for parameter TaskHandle is invalid.") from None
 
 
 def _jsonable(result: dict) -> dict:

@@ -108,7 +108,8 @@ class QueueEngine:
         given = v.check_attributes(attributes, fifo_requested, creating=True)
         self._check_tags(tags)
         wanted = {**v.default_attributes(fifo_requested), **given}
-        await self._check_redrive(wanted, fifo_requested, region, account)
+        _check_encryption(given, wanted)
+        await self._check_redrive(wanted, fifo_requested, region, account, name)
         queue, created = await self.store.create_queue(account, region, name, wanted, tags, now_ms(), RECREATE_GUARD_MS)
         if queue is None:
             raise AwsError("QueueDeletedRecently", "You must wait 60 seconds after deleting a queue before you can "
@@ -142,10 +143,11 @@ class QueueEngine:
     async def set_attributes(self, queue: QueueRecord, attributes: dict[str, str]) -> QueueRecord:
         given = v.check_attributes(attributes, queue.fifo, creating=False)
         merged = {**queue.attributes, **given}
+        _check_encryption(given, merged)
         for key in ("RedrivePolicy", "RedriveAllowPolicy", "Policy"):
             if merged.get(key) == "":
                 merged.pop(key)
-        await self._check_redrive(merged, queue.fifo, queue.region, queue.account)
+        await self._check_redrive(merged, queue.fifo, queue.region, queue.account, queue.name)
         if merged.get("FifoThroughputLimit") == "perMessageGroupId" and merged.get("DeduplicationScope") == "queue":
             raise invalid_parameter("Value perMessageGroupId for parameter FifoThroughputLimit is invalid. Reason: "
                                     "To enable high throughput for FIFO queues, set DeduplicationScope to messageGroup.")
@@ -153,7 +155,7 @@ class QueueEngine:
         self.queues.put((queue.account, queue.region, queue.name), updated)
         return updated
 
-    async def _check_redrive(self, attrs: dict[str, str], fifo: bool, region: str, account: str) -> None:
+    async def _check_redrive(self, attrs: dict[str, str], fifo: bool, region: str, account: str, name: str) -> None:
         policy = attrs.get("RedrivePolicy")
         if not policy:
             return
@@ -165,6 +167,13 @@ class QueueEngine:
         if target.fifo != fifo:
             raise invalid_parameter(f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Dead-letter "
                                     "queue must be same type of queue as the source..")
+        allow = json.loads(target.attributes.get("RedriveAllowPolicy") or '{"redrivePermission":"allowAll"}')
+        source_arn = f"arn:aws:sqs:{region}:{account}:{name}"
+        permission = allow.get("redrivePermission")
+        if permission == "denyAll" or (permission == "byQueue" and source_arn not in allow.get("sourceQueueArns", [])):
+            raise invalid_parameter(f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Queue "
+                                    f"{source_arn} is not allowed to use {arn} as a dead-letter queue by its "
+                                    "RedriveAllowPolicy.")
 
     def _check_tags(self, tags: dict[str, str]) -> None:
         if len(tags) > 50:
@@ -307,7 +316,10 @@ class QueueEngine:
                 count -= 1
 
     async def delete(self, queue: QueueRecord, handles: list[tuple[int, str]]) -> list[str | None]:
-        return await self.store.delete_messages(queue, handles, now_ms())
+        results = await self.store.delete_messages(queue, handles, now_ms())
+        if queue.fifo:  # deleting a group's head unlocks the group: its next message may now be received
+            self._wake(queue.id, len(handles))
+        return results
 
     async def change_visibility(self, queue: QueueRecord, changes: list[tuple[int, str, int]]) -> list[str | None]:
         results = await self.store.change_visibility(queue, changes, now_ms())
@@ -463,6 +475,19 @@ class QueueEngine:
         for queue in await self.store.queues_with_expired(now):
             await self.store.expire(queue, now - queue.attr_int("MessageRetentionPeriod") * 1000)
         await self.store.expire_dedup(now - v.DEDUP_WINDOW_MS)
+
+
+def _check_encryption(given: dict[str, str], merged: dict[str, str]) -> None:
+    """SQS-managed SSE and KMS SSE exclude each other; choosing a KMS key turns SQS-managed SSE off."""
+    if given.get("KmsMasterKeyId") and given.get("SqsManagedSseEnabled") == "true":
+        raise AwsError("InvalidAttributeName", "You can use one type of server-side encryption (SSE) at one time. "
+                       "You can either enable KMS SSE or SQS SSE.")
+    if given.get("KmsMasterKeyId"):
+        merged["SqsManagedSseEnabled"] = "false"
+        merged.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+    elif given.get("SqsManagedSseEnabled") == "true":
+        merged.pop("KmsMasterKeyId", None)
+        merged.pop("KmsDataKeyReusePeriodSeconds", None)
 
 
 def _encode_attrs(attrs: dict[str, Any]) -> str | None:

@@ -81,7 +81,7 @@ def check_attributes(attrs: dict[str, str], fifo: bool, creating: bool) -> dict[
                 raise _bad_value(name)
             out[name] = str(number)
         elif name == "FifoQueue":
-            if not creating:
+            if not creating and not fifo:  # a standard queue has no such attribute to change
                 raise AwsError("InvalidAttributeName", f"Unknown Attribute {name}.")
             if value.lower() not in ("true", "false") or (value.lower() == "true") != fifo:
                 raise _bad_value(name)
@@ -210,7 +210,8 @@ def check_message_attributes(attrs: dict[str, Any], system: bool = False) -> int
             if base == "Number" and not _NUMBER.match(text.strip()):
                 raise invalid_parameter(f"Can't cast the value of message attribute '{name}' to a number.")
             if _INVALID_BODY.search(text):
-                raise AwsError("InvalidMessageContents", f"Invalid characters found in message attribute '{name}'.")
+                raise invalid_parameter(f"Message attribute '{name}' must contain only valid Unicode characters "
+                                        "(#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF).")
             size += len(text.encode("utf-8"))
         size += len(name.encode("utf-8")) + len(data_type.encode("utf-8"))
     return size

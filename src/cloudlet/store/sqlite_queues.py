@@ -137,12 +137,17 @@ class SqliteQueueStore:
         return await self.db.read(lambda c: c.execute(sql, (queue.id,)).fetchone()[0])
 
     async def delete_messages(self, queue: QueueRecord, handles: list[tuple[int, str]], now: int) -> list[str | None]:
+        """None for each handle that deleted its message (or found it already gone, as SQS does); "expired" for a
+        FIFO handle whose visibility timeout ran out. A stale handle of a standard queue deletes nothing."""
         def tx(c: sqlite3.Connection):
             results: list[str | None] = []
             groups = set()
             for msg_id, token in handles:
-                row = c.execute("SELECT receipt, group_id FROM sqs_messages WHERE id=? AND queue_id=?",
+                row = c.execute("SELECT receipt, group_id, visible_at FROM sqs_messages WHERE id=? AND queue_id=?",
                                 (msg_id, queue.id)).fetchone()
+                if row is not None and queue.fifo and (row[0] != token or row[2] <= now):
+                    results.append("expired")
+                    continue
                 if row is not None and row[0] == token:
                     c.execute("DELETE FROM sqs_messages WHERE id=?", (msg_id,))
                     if row[1] is not None and queue.fifo:
@@ -163,8 +168,11 @@ class SqliteQueueStore:
                 if row is None:
                     results.append("ReceiptHandleIsInvalid")
                     continue
-                if row[0] != token or row[1] <= now:
+                if row[0] != token:
                     results.append("MessageNotInflight")
+                    continue
+                if row[1] <= now and queue.fifo:  # standard queues accept a late change from the latest receipt
+                    results.append("expired")
                     continue
                 c.execute("UPDATE sqs_messages SET visible_at=? WHERE id=?", (now + timeout_ms, msg_id))
                 if row[2] is not None and queue.fifo:
@@ -362,18 +370,23 @@ def _take(c: sqlite3.Connection, queue: QueueRecord, m: StoredMessage, visibilit
 def _receive(c: sqlite3.Connection, queue: QueueRecord, limit: int, visibility_ms: int, now: int,
              redrive: RedriveTarget | None, retention_ms: int) -> list[StoredMessage]:
     taken: list[StoredMessage] = []
+    seen: set[int] = set()  # with VisibilityTimeout=0 a taken message is visible again at once: never twice
     if not queue.fifo:
         while len(taken) < limit:
-            rows = c.execute(Q_VISIBLE, (queue.id, now, limit - len(taken))).fetchall()
+            rows = [r for r in c.execute(Q_VISIBLE, (queue.id, now, limit - len(taken) + len(seen))).fetchall()
+                    if r[0] not in seen]
             if not rows:
                 break
             for row in rows:
                 m = _message(row)
+                seen.add(m.id)
                 if _take(c, queue, m, visibility_ms, now, redrive, retention_ms):
                     taken.append(m)
         return taken
+    done_groups: set[str] = set()
     while len(taken) < limit:
-        groups = [r[0] for r in c.execute(Q_GROUPS_AVAILABLE, (queue.id, now, limit - len(taken))).fetchall()]
+        groups = [r[0] for r in c.execute(Q_GROUPS_AVAILABLE, (queue.id, now, limit - len(taken) + len(done_groups)))
+                  if r[0] not in done_groups]
         if not groups:
             break
         for group in groups:
@@ -390,6 +403,8 @@ def _receive(c: sqlite3.Connection, queue: QueueRecord, limit: int, visibility_m
                 if len(taken) >= limit:
                     break
             _refresh_group(c, queue.id, group)
+            if got_any:
+                done_groups.add(group)
             if len(taken) >= limit:
                 break
     return taken
