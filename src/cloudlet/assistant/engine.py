@@ -205,26 +205,30 @@ class SearchEngine:
         want = top + skip
         candidates = max(want, 50)
 
-        ranked_lists: list[list[tuple[str, float]]] = []
-        text_hits: list[tuple[str, float]] = []
-        total: int | None = None
-        if match is not None and search_fields:
+        async def text_part() -> tuple[list[tuple[str, float]], int | None]:
+            if match is None or not search_fields:
+                return [], None
             columns = [index.searchable.index(f) for f in search_fields]
-            text_hits = await self.db.read(store.text_search, name, match, columns, len(index.searchable), where,
-                                           params, candidates)
-            ranked_lists.append(text_hits)
+            hits = await self.db.read(store.text_search, name, match, columns, len(index.searchable), where, params,
+                                      candidates)
+            count = None
             if req.get("count") and not vector_queries:
-                total = await self.db.read(store.text_count, name, match, columns, len(index.searchable), where,
+                count = await self.db.read(store.text_count, name, match, columns, len(index.searchable), where,
                                            params)
-        vector_hits: list[list[tuple[str, float]]] = []
-        if vector_queries:
-            allowed = None
-            if where != "1":
-                allowed = await self.db.read(store.filtered_keys, name, where, params)
-            for vq in vector_queries:
-                vector_hits.extend(await self._vector_query(index, vq, allowed, candidates))
-            ranked_lists.extend(vector_hits)
+            return hits, count
 
+        async def vector_part() -> list[list[tuple[str, float]]]:
+            if not vector_queries:
+                return []
+            allowed = await self.db.read(store.filtered_keys, name, where, params) if where != "1" else None
+            found: list[list[tuple[str, float]]] = []
+            for vq in vector_queries:
+                found.extend(await self._vector_query(index, vq, allowed, candidates))
+            return found
+
+        # a hybrid query runs its text and vector halves at the same time
+        (text_hits, total), vector_hits = await asyncio.gather(text_part(), vector_part())
+        ranked_lists = ([text_hits] if match is not None and search_fields else []) + vector_hits
         if not ranked_lists and match is None and not vector_queries:
             order_sql = _order_sql(orderby)
             keys, count_all = await self.db.read(store.browse, name, where, params, order_sql, top, skip)
