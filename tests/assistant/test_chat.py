@@ -146,3 +146,41 @@ def test_bad_requests(server, library):
     assert r.status_code == 401 and r.json()["error"]["code"] == "401"
     r = requests.post(url, data=b"{oops", headers={"api-key": "k"})
     assert r.status_code == 400 and r.json()["error"]["message"]
+
+
+def test_fields_mapping_and_text_vector_queries(server, index_client, index_name):
+    import requests
+    from azure.search.documents.models import VectorizableTextQuery
+
+    body = {"name": index_name, "fields": [
+        {"name": "key", "type": "Edm.String", "key": True},
+        {"name": "heading", "type": "Edm.String", "searchable": True},
+        {"name": "body", "type": "Edm.String", "searchable": True},
+        {"name": "source", "type": "Edm.String"},
+        {"name": "emb", "type": "Collection(Edm.Single)", "dimensions": 384, "vectorSearchProfile": "p"}],
+        "vectorSearch": {"algorithms": [{"name": "h", "kind": "hnsw"}],
+                         "profiles": [{"name": "p", "algorithm": "h", "vectorizer": "v"}],
+                         "vectorizers": [{"name": "v", "kind": "azureOpenAI", "azureOpenAIParameters": {
+                             "resourceUri": server.url, "deploymentId": "embed", "modelName": "text-embedding-3-small"}}]}}
+    r = requests.post(f"{server.url}/indexes?api-version=2024-07-01", json=body, headers={"api-key": "k"})
+    assert r.status_code == 201, r.text
+    client = openai_client(server)
+    texts = [c[2] for c in CHUNKS]
+    vectors = client.embeddings.create(model="embed", input=texts).data
+    search_client(server, index_name).upload_documents([
+        {"key": k, "heading": t, "body": text, "source": f"shelf/{k}", "emb": v.embedding}
+        for (k, t, text), v in zip(CHUNKS, vectors)])
+    hits = list(search_client(server, index_name).search(
+        None, vector_queries=[VectorizableTextQuery(text="insects making honey", k_nearest_neighbors=1, fields="emb")]))
+    assert [h["key"] for h in hits] == ["bees-1"]
+    completion = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "What flour livens up a starter?"}],
+        extra_body={"data_sources": [{"type": "azure_search", "parameters": {
+            "endpoint": server.url, "index_name": index_name, "query_type": "vector",
+            "fields_mapping": {"content_fields": ["body"], "title_field": "heading", "filepath_field": "source",
+                               "vector_fields": ["emb"]}}}]})
+    message = completion.choices[0].message
+    check_citations(message)
+    first = message.context["citations"][0]
+    assert first["title"] == "Sourdough Basics" and first["filepath"] == "shelf/bread-1" and first["url"] is None
+    assert "Rye flour" in message.content

@@ -92,6 +92,11 @@ def test_indexer_cracks_every_type(server, index_name, indexed):
     container, indexers, ix_name, status = indexed
     result = status.last_result
     assert result.item_count == 8
+    import requests
+
+    raw = requests.get(f"{server.url}/indexers('{ix_name}')/search.status?api-version=2024-07-01",
+                       headers={"api-key": "k"}).json()
+    assert raw["lastResult"]["itemsTotal"] == 8 and raw["executionHistory"][0]["status"] == "transientFailure"
     assert result.failed_item_count == 1
     assert [e.name for e in result.errors] == ["broken.pdf"]
     warnings = {w.name: w.message for w in result.warnings}
