@@ -88,3 +88,12 @@ def test_vector_and_hybrid(books):
     with pytest.raises(HttpResponseError) as err:
         list(books.search(search_text=None, vector_queries=[VectorizedQuery(vector=[1.0], fields="vec")]))
     assert err.value.status_code == 400
+
+
+def test_sdk_pages_through_more_than_fifty(index_client, index_name, server):
+    index_client.create_index(make_index(index_name))
+    client = search_client(server, index_name)
+    client.upload_documents([{"id": f"d{i:03d}", "title": f"common title {i}", "year": i} for i in range(120)])
+    assert len(list(client.search("*"))) == 120
+    assert len({r["id"] for r in client.search("common")}) == 120
+    assert len(list(client.search("common", top=10))) == 10

@@ -20,6 +20,7 @@ from .vectors import VectorTable, from_blob
 KEY_CHARS = re.compile(r"^[A-Za-z0-9_\-=]{1,1024}$")
 ACTIONS = {"upload", "merge", "mergeOrUpload", "delete"}
 RRF_K = 60
+PAGE = 50
 MAX_BATCH = 32000
 
 
@@ -188,7 +189,8 @@ class SearchEngine:
     # -- search ----------------------------------------------------------------------------------
     async def search(self, name: str, req: dict[str, Any]) -> dict[str, Any]:
         index = self.get_index(name)
-        top = _int(req.get("top"), 50, "top")
+        paged = req.get("top") is None  # Azure pages by 50 and hands the SDK the parameters of the next page
+        top = _int(req.get("top"), PAGE, "top")
         skip = _int(req.get("skip"), 0, "skip")
         where, params = compile_filter(index, req.get("filter"))
         orderby = parse_orderby(index, req.get("orderby"))
@@ -203,7 +205,7 @@ class SearchEngine:
         match = fts_expression(req.get("search"), req.get("searchMode") or "any")
         vector_queries = req.get("vectorQueries") or []
         want = top + skip
-        candidates = max(want, 50)
+        candidates = max(want + 1, 50)
 
         async def text_part() -> tuple[list[tuple[str, float]], int | None]:
             if match is None or not search_fields:
@@ -234,6 +236,7 @@ class SearchEngine:
             keys, count_all = await self.db.read(store.browse, name, where, params, order_sql, top, skip)
             scored = [(k, 1.0) for k in keys]
             total = count_all
+            more = skip + top < count_all
         else:
             if len(ranked_lists) == 1:
                 fused = ranked_lists[0]
@@ -244,6 +247,7 @@ class SearchEngine:
             if total is None and req.get("count"):
                 total = len(fused)
             scored = fused[skip:skip + top]
+            more = len(fused) > skip + top
         keys = [k for k, _ in scored]
         vec_select = [f for f in index.vector_fields if select and f in select]
         docs = await self.db.read(store.get_docs, name, keys, vec_select)
@@ -270,6 +274,8 @@ class SearchEngine:
         if total is not None:
             out["@odata.count"] = total
         out["value"] = value
+        if paged and more:
+            out["@search.nextPageParameters"] = {**{k: v for k, v in req.items() if k != "top"}, "skip": skip + top}
         return out
 
     async def _vector_query(self, index: IndexDef, vq: Any, allowed: list[str] | None,

@@ -26,6 +26,7 @@ from .ingest import Ingestor
 log = logging.getLogger("cloudlet.assistant.indexers")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,127}$")
 HISTORY = 10
+CONCURRENT_BLOBS = 4  # blobs of one run in flight at once, so both embedding threads stay busy
 LIMITS = {"maxRunTime": "PT2H", "maxDocumentExtractionSize": 268435456, "maxDocumentContentCharactersToExtract": 4000000}
 
 
@@ -274,8 +275,13 @@ class Indexers:
             for name in gone:
                 await self._forget(runner.name, index.name, name)
                 result["itemsProcessed"] += 1
-            for name in todo:
-                await self._index_blob(runner.name, index, account, container, name, known.get(name), result)
+            slots = asyncio.Semaphore(CONCURRENT_BLOBS)
+
+            async def one(name: str) -> None:
+                async with slots:
+                    await self._index_blob(runner.name, index, account, container, name, known.get(name), result)
+
+            await asyncio.gather(*(one(n) for n in todo))
             result["status"] = "success" if not result["errors"] else "transientFailure"
         except SearchError as exc:
             result["status"], result["errorMessage"] = "transientFailure", exc.message
