@@ -89,7 +89,9 @@ def test_content_moderation_reports_nothing_on_a_clean_video(server, rek, videos
     assert result["VideoMetadata"]["DurationMillis"] == 4000
 
 
-def test_moderation_taxonomy_mapping():
+def test_moderation_taxonomy_mapping(monkeypatch):
+    import numpy as np
+
     from cloudlet.jobs.analyzers import moderation
 
     class Fake:
@@ -97,13 +99,8 @@ def test_moderation_taxonomy_mapping():
             return [{"class": "FEMALE_BREAST_EXPOSED", "score": 0.9, "box": [0, 0, 1, 1]},
                     {"class": "FACE_FEMALE", "score": 0.95, "box": [0, 0, 1, 1]}]
 
-    moderation._detector = Fake()
-    try:
-        import numpy as np
-
-        labels = moderation.frame_labels(np.zeros((8, 8, 3), np.uint8), 50)
-    finally:
-        moderation._detector = None
+    monkeypatch.setattr(moderation, "detector", Fake)
+    labels = moderation.frame_labels(np.zeros((8, 8, 3), np.uint8), 50)
     assert {(l["Name"], l["ParentName"], l["TaxonomyLevel"]) for l in labels} == {
         ("Exposed Female Nipple", "Explicit Nudity", 3), ("Explicit Nudity", "Explicit", 2), ("Explicit", "", 1)}
 

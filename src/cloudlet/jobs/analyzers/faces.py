@@ -7,31 +7,25 @@ out of the results rather than guessed, with FaceAttributes ALL as with DEFAULT.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from .errors import AnalysisFailed
 from .geometry import box
+from .requires import need
 from .video import SAMPLE_FPS, Video
 
 MIN_WEIGHT = 1.5  # cascade stage weight below which a candidate is dropped (suppresses most false faces)
 
-_cascades: dict[str, Any] = {}
 
-
+@lru_cache(maxsize=None)
 def cascade(name: str) -> Any:
-    if name not in _cascades:
-        try:
-            import cv2
-        except ImportError:
-            raise AnalysisFailed("Face detection needs OpenCV (opencv-python-headless 4.x, the `video` extra), "
-                                 "which is not installed in this Cloudlet.") from None
-        path = f"{cv2.data.haarcascades}{name}"
-        classifier = cv2.CascadeClassifier(path)
-        if classifier.empty():
-            raise AnalysisFailed(f"OpenCV's {name} is missing: opencv-python-headless 5.x ships no Haar "
-                                 "cascades; install 4.x.")
-        _cascades[name] = classifier
-    return _cascades[name]
+    (cv2,) = need("Face detection", "OpenCV (opencv-python-headless 4.x)", "cv2")
+    classifier = cv2.CascadeClassifier(f"{cv2.data.haarcascades}{name}")
+    if classifier.empty():
+        raise AnalysisFailed(f"OpenCV's {name} is missing: opencv-python-headless 5.x ships no Haar cascades; "
+                             "install 4.x.")
+    return classifier
 
 
 def detect(rgb: Any) -> list[dict[str, Any]]:

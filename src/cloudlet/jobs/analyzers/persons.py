@@ -5,30 +5,25 @@ model ships offline)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from . import faces
-from .errors import AnalysisFailed
 from .geometry import box, iou
+from .requires import need
 from .segments import CUT_THRESHOLD
 from .video import SAMPLE_FPS, Video
 
 MATCH_IOU = 0.3
 HOG_WIDTH = 400
-_hog: Any = None
 
 
+@lru_cache(maxsize=None)
 def hog() -> Any:
-    global _hog
-    if _hog is None:
-        try:
-            import cv2
-        except ImportError:
-            raise AnalysisFailed("Person tracking needs OpenCV (the `video` extra), which is not installed in "
-                                 "this Cloudlet.") from None
-        _hog = cv2.HOGDescriptor()
-        _hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-    return _hog
+    (cv2,) = need("Person tracking", "OpenCV (opencv-python-headless 4.x)", "cv2")
+    descriptor = cv2.HOGDescriptor()
+    descriptor.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+    return descriptor
 
 
 def detect(rgb: Any) -> list[dict[str, Any]]:

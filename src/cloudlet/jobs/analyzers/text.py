@@ -6,32 +6,23 @@ its reading: identical pixels give identical text, and OCR is the slow step (~1 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from .errors import AnalysisFailed
 from .geometry import box_from_points, inside_regions
-from .video import SAMPLE_FPS, Video
+from .requires import need
+from .video import SAMPLE_FPS, Video, threads
 
 MODEL_VERSION = "cloudlet-rapidocr-3"
 SAME_FRAME = 2.0  # mean absolute change (0-255) of a 64x48 thumbnail below which a frame is not re-read
 
-_engine: Any = None
 
-
+@lru_cache(maxsize=None)
 def engine() -> Any:
-    global _engine
-    if _engine is None:
-        try:
-            from rapidocr import RapidOCR
-        except ImportError:
-            raise AnalysisFailed("Text detection needs the `rapidocr` package (the `video` extra), which is "
-                                 "not installed in this Cloudlet.") from None
-        from .video import threads
-
-        # Horizontal overlay text is the case here: the 180-degree orientation classifier is skipped.
-        _engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False,
-                                   "EngineConfig.onnxruntime.intra_op_num_threads": threads()})
-    return _engine
+    (rapidocr,) = need("Text detection", "the `rapidocr` package", "rapidocr")
+    # Horizontal overlay text is the case here: the 180-degree orientation classifier is skipped.
+    return rapidocr.RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False,
+                                     "EngineConfig.onnxruntime.intra_op_num_threads": threads()})
 
 
 def read(image: Any) -> list[tuple[str, float, list, list[tuple[str, float, list]]]]:

@@ -27,12 +27,9 @@ class Frame:
 
 
 def _av() -> Any:
-    try:
-        import av
-    except ImportError:
-        raise AnalysisFailed("Video decoding is not installed in this Cloudlet: install the `video` extra "
-                             "(pip install 'cloudlet[video]').") from None
-    return av
+    from .requires import need
+
+    return need("Video decoding", "PyAV (`av`)", "av")[0]
 
 
 class Video:
