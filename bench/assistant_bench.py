@@ -26,7 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from cloudlet.assistant.definitions import validate_index  # noqa: E402
 from cloudlet.assistant.embeddings import Embedder  # noqa: E402
 from cloudlet.assistant.engine import SearchEngine  # noqa: E402
 from cloudlet.assistant.ingest import Ingestor  # noqa: E402

@@ -4,7 +4,6 @@ a configured OpenAI-compatible upstream generates the answer from the retrieved 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading

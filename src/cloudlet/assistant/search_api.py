@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from ..http import Request, Response, json_response
+from ..http import Request, Response
 from .errors import SearchError, bad_request, not_found
 
 PATH = re.compile(r"^/(?P<coll>indexes|datasources|indexers|servicestats)"
