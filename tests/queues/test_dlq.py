@@ -278,3 +278,11 @@ def test_move_task_rate_above_500_is_invalid(sqs, dlq_pair):
     expect_common(sqs.start_message_move_task, "InvalidParameterValue", SourceArn=queue_arn(dlq_name),
                   MaxNumberOfMessagesPerSecond=501)
     assert sqs.list_message_move_tasks(SourceArn=queue_arn(dlq_name)).get("Results", []) == []
+
+
+def test_redrive_policy_accepts_max_receive_count_as_a_string(sqs, make_queue):
+    dlq_url, dlq_name = make_queue()
+    url, _ = make_queue(RedrivePolicy=json.dumps({"deadLetterTargetArn": queue_arn(dlq_name), "maxReceiveCount": "5"}))
+    policy = json.loads(attributes(sqs, url, "RedrivePolicy")["RedrivePolicy"])
+    assert int(policy["maxReceiveCount"]) == 5
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq_url)["queueUrls"] == [url]

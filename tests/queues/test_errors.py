@@ -43,6 +43,7 @@ OUT_OF_RANGE = [
     ("MaximumMessageSize", "1023"), ("MaximumMessageSize", str(ONE_MIB + 1)),
     ("MessageRetentionPeriod", "59"), ("MessageRetentionPeriod", "1209601"),
     ("ReceiveMessageWaitTimeSeconds", "21"), ("ReceiveMessageWaitTimeSeconds", "-1"),
+    ("VisibilityTimeout", "1.5"), ("DelaySeconds", ""), ("MaximumMessageSize", "1e6"),
 ]
 
 
@@ -270,7 +271,7 @@ def test_json_error_document_for_missing_queue(server):
     assert resp.headers["x-amzn-query-error"] == "AWS.SimpleQueueService.NonExistentQueue;Sender"
     body = resp.json()
     assert body["__type"] == "com.amazonaws.sqs#QueueDoesNotExist"
-    assert body["message"]
+    assert body["message"] == "The specified queue does not exist."
     assert resp.headers.get("x-amzn-requestid")
 
 
@@ -282,6 +283,22 @@ def test_json_success_response(server, sqs, queue):
     assert resp.headers.get("x-amzn-requestid")
     body = resp.json()
     assert set(body) == {"MessageId", "MD5OfMessageBody"}
+
+
+def test_query_mode_header_is_accepted(server, sqs, queue):
+    """Newer SDKs send `x-amzn-query-mode: true` to query-compatible JSON services."""
+    import requests
+
+    from .helpers import signed_headers
+
+    url, _ = queue
+    body = json.dumps({"QueueUrl": url, "MessageBody": "query mode"}).encode()
+    headers = signed_headers(server.url + "/", body, {"X-Amz-Target": "AmazonSQS.SendMessage",
+                                                       "Content-Type": "application/x-amz-json-1.0",
+                                                       "x-amzn-query-mode": "true"})
+    resp = requests.post(server.url + "/", data=body, headers=headers, timeout=10)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["MessageId"]
 
 
 def test_json_error_document_for_invalid_parameter_value(server, sqs, queue):
@@ -413,3 +430,23 @@ def test_failed_create_fifo_changes_nothing(sqs):
     assert queue_arn(name)  # name is still free: creating it properly works
     url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
     assert url.endswith(name)
+
+
+def test_visibility_cannot_exceed_12_hours_from_the_receive(sqs, queue):
+    """The visibility timeout of a message counts from its receive and may not exceed 12 hours in total."""
+    import time
+
+    url, _ = queue
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    handle = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, VisibilityTimeout=30)["Messages"][0]["ReceiptHandle"]
+    time.sleep(1.1)
+    expect_common(sqs.change_message_visibility, "InvalidParameterValue", QueueUrl=url, ReceiptHandle=handle,
+                  VisibilityTimeout=43200)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43000)
+
+
+@pytest.mark.parametrize("value", ["yes", "1", ""])
+def test_boolean_attribute_values(sqs, value):
+    name = unique("fifo") + ".fifo"
+    expect_modeled(sqs, "InvalidAttributeValue", sqs.create_queue, QueueName=name,
+                   Attributes={"FifoQueue": "true", "ContentBasedDeduplication": value})

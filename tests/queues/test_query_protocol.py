@@ -376,3 +376,54 @@ def test_query_error_on_deleted_queue_via_get(server):
     resp = _signed_get(url, {"Action": "GetQueueAttributes", "AttributeName.1": "QueueArn"})
     assert resp.status_code == 400
     assert parse(resp).find(f"{NS}Error/{NS}Code").text == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_query_get_without_action_is_unknown_operation(server):
+    """AWS-validated (LocalStack): a bare GET on a queue URL answers 404 with an UnknownOperationException."""
+    sqs = aws_client("sqs", server.url)
+    url = sqs.create_queue(QueueName=unique("get"))["QueueUrl"]
+    import requests
+
+    resp = requests.get(url, timeout=10)
+    assert resp.status_code == 404, resp.text
+    assert "<UnknownOperationException" in resp.text
+
+
+def test_query_queue_level_endpoint_refuses_service_level_actions(server):
+    """AWS-validated (LocalStack): CreateQueue/ListQueues sent to a queue URL are InvalidAction, 400."""
+    sqs = aws_client("sqs", server.url)
+    url = sqs.create_queue(QueueName=unique("get"))["QueueUrl"]
+    for action, extra in (("CreateQueue", {"QueueName": unique("nope")}), ("ListQueues", {})):
+        resp = _signed_get(url, {"Action": action, **extra})
+        assert resp.status_code == 400, resp.text
+        error = parse(resp).find(f"{NS}Error")
+        assert error.find(f"{NS}Code").text == "InvalidAction"
+        assert error.find(f"{NS}Message").text.startswith(f"The action {action} is not valid for this endpoint")
+
+
+def test_query_unknown_attribute_message(server):
+    sqs = aws_client("sqs", server.url)
+    url = sqs.create_queue(QueueName=unique("get"))["QueueUrl"]
+    resp = _signed_get(url, {"Action": "GetQueueAttributes", "AttributeName.1": "Foobar"})
+    assert resp.status_code == 400
+    error = parse(resp).find(f"{NS}Error")
+    assert (error.find(f"{NS}Type").text, error.find(f"{NS}Code").text, error.find(f"{NS}Message").text) == (
+        "Sender", "InvalidAttributeName", "Unknown Attribute Foobar.")
+
+
+def test_query_queue_url_parameter_wins_over_the_path(server):
+    """AWS-validated (LocalStack): a QueueUrl parameter overrides the queue in the request path."""
+    sqs = aws_client("sqs", server.url)
+    first = sqs.create_queue(QueueName=unique("first"))["QueueUrl"]
+    second_name = unique("second")
+    second = sqs.create_queue(QueueName=second_name)["QueueUrl"]
+    resp = _signed_get(first, {"Action": "GetQueueAttributes", "QueueUrl": second, "AttributeName.1": "QueueArn"})
+    assert resp.status_code == 200, resp.text
+    values = [a.find(f"{NS}Value").text for a in parse(resp).findall(f"{NS}GetQueueAttributesResult/{NS}Attribute")]
+    assert values == [f"arn:aws:sqs:us-east-1:{DEFAULT_ACCOUNT}:{second_name}"]
+
+
+def test_query_nonexistent_queue_message(server):
+    resp = sqs_query(server.url, {"Action": "GetQueueUrl", "QueueName": unique("nope")})
+    message = parse(resp).find(f"{NS}Error/{NS}Message").text
+    assert message == "The specified queue does not exist for this wsdl version."

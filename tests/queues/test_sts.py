@@ -44,3 +44,15 @@ def test_accounts_do_not_see_each_others_queues(server):
     bob.send_message(QueueUrl=bob_url, MessageBody="bob's")
     alice_url = alice.get_queue_url(QueueName=name)["QueueUrl"]
     assert alice.receive_message(QueueUrl=alice_url).get("Messages", []) == []
+
+
+def test_queue_arn_carries_the_region_of_the_request(server):
+    import boto3
+    from botocore.config import Config
+
+    sqs = boto3.client("sqs", endpoint_url=server.url, region_name="eu-west-1", aws_access_key_id="test",
+                       aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+    name = unique()
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert arn == f"arn:aws:sqs:eu-west-1:{DEFAULT_ACCOUNT}:{name}"
