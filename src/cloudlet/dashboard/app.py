@@ -108,7 +108,7 @@ SECTIONS = [Section("overview", "Overview", None), Section("queues", "Queues", "
 
 class Dashboard:
     def __init__(self, cloudlet: Any, settings: Any) -> None:
-        from . import overview, queues
+        from . import assistant, blobs, jobs, overview, queues, topics
 
         self.cloudlet = cloudlet
         self.settings = settings
@@ -116,7 +116,7 @@ class Dashboard:
         self.errors = RecentErrors().install()
         self.routes: list[Route] = []
         self.pages: dict[str, Any] = {}  # service name -> its page module
-        for module in (overview, queues, *_optional_pages()):
+        for module in (overview, queues, topics, blobs, jobs, assistant):
             if hasattr(module, "SERVICE"):
                 self.pages[module.SERVICE] = module
             for method, pattern, handler in module.ROUTES:
@@ -151,9 +151,7 @@ class Dashboard:
             match = route.pattern.match(sub)
             if match is None:
                 continue
-            if request.method == "HEAD" and route.method == "GET":
-                pass
-            elif request.method != route.method:
+            if request.method != route.method and (request.method, route.method) != ("HEAD", "GET"):
                 continue
             view = View(self, request, {k: v for k, v in match.groupdict().items()})
             if route.method == "POST":
@@ -199,20 +197,6 @@ class Dashboard:
                       content=page.body)
         return Response(status, body.encode("utf-8"), [("content-type", "text/html; charset=utf-8"), *SECURITY_HEADERS])
 
-
-
-def _optional_pages() -> list[Any]:
-    """Pages of services that may not be part of this build yet."""
-    import importlib
-
-    pages = []
-    for name in ("topics", "blobs", "jobs", "assistant"):
-        try:
-            pages.append(importlib.import_module(f".{name}", __package__))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-    return pages
 
 
 def _message(exc: Exception) -> str:
