@@ -357,3 +357,23 @@ def test_punctuation_is_allowed_in_group_and_deduplication_ids(sqs, make_queue):
     msg = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], WaitTimeSeconds=1)["Messages"][0]
     assert msg["MessageId"] == sent["MessageId"]
     assert (msg["Attributes"]["MessageGroupId"], msg["Attributes"]["MessageDeduplicationId"]) == (ident, ident)
+
+
+def test_purge_frees_a_locked_group(sqs, make_queue):
+    url, _ = make_queue(fifo=True, VisibilityTimeout=30)
+    send(sqs, url, "before purge", dedup="before")
+    assert bodies(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]) == ["before purge"]
+    sqs.purge_queue(QueueUrl=url)
+    send(sqs, url, "after purge", dedup="after")
+    assert bodies(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]) == ["after purge"]
+
+
+def test_zero_visibility_unlocks_the_group_and_keeps_the_order(sqs, make_queue):
+    url, _ = make_queue(fifo=True, VisibilityTimeout=30)
+    send(sqs, url, "head")
+    send(sqs, url, "tail")
+    head = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=head["ReceiptHandle"], VisibilityTimeout=0)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    assert bodies(again) == ["head"]

@@ -474,3 +474,19 @@ def test_concurrent_receivers_never_share_a_message(server, make_queue):
     duplicates = sorted(b for b in set(seen) if seen.count(b) > 1)
     assert not duplicates, f"handed to two receivers inside the visibility timeout: {duplicates[:10]}"
     assert sorted(seen) == sorted(f"c{i}" for i in range(200))
+
+
+# ----------------------------------------------------------------------- standard-only parameters
+def test_deduplication_id_is_rejected_on_a_standard_queue(sqs, queue):
+    url, _ = queue
+    expect_common(sqs.send_message, "InvalidParameterValue", QueueUrl=url, MessageBody="x",
+                  MessageDeduplicationId="d")
+    assert attributes(sqs, url, "ApproximateNumberOfMessages") == {"ApproximateNumberOfMessages": "0"}
+
+
+def test_message_group_id_on_a_standard_queue_is_kept(sqs, queue):
+    """Fair queues (2025): standard queues accept MessageGroupId and report it as a system attribute."""
+    url, _ = queue
+    sqs.send_message(QueueUrl=url, MessageBody="tenant message", MessageGroupId="tenant-1")
+    msg = receive_one(sqs, url, MessageSystemAttributeNames=["MessageGroupId"])
+    assert msg["Attributes"] == {"MessageGroupId": "tenant-1"}
