@@ -72,7 +72,7 @@ async def account_page(view: View) -> Page:
              '<label>Account<select name="account">{options}</select></label>'
              '<label>Container name starts with<input name="prefix" value="{prefix}"></label>'
              '<button>Show</button></div></form>'
-             '<div id="containers-live" data-live>{table}</div>{pager}',
+             '<div id="containers-live" data-live>{table}{pager}</div>',
              options=options, prefix=view.arg("prefix"),
              table=table(["Container", "Last modified (UTC)", "Lease", "Public access", "Metadata"], rows,
                          empty="No containers.", cls="containers"),
@@ -117,7 +117,7 @@ async def container_page(view: View) -> Page:
              'data-prefix="{prefix}">Drop files here, or <label class="inline-label">choose files'
              '<input id="upload-input" type="file" multiple hidden></label>. Files go up in blocks of 4 MiB'
              '{into}.<div id="upload-progress" class="progress"></div></div></div>'
-             '<div id="blobs-live" data-live>{table}</div>{pager}',
+             '<div id="blobs-live" data-live>{table}{pager}</div>',
              container=container, crumbs=_crumbs(account, container, prefix), modified=when(box.last_modified * 1000),
              lease=_lease(box.lease), access=box.public_access or "private",
              metadata=join((h("<div><b>{k}</b> {v}</div>", k=k, v=v) for k, v in sorted(box.metadata.items()))) or "none",

@@ -92,7 +92,7 @@ async def queue_list(view: View) -> Page:
     body = h('<h1>Queues</h1>'
              '<form class="filter" method="get" action="/_cloudlet/dashboard/queues"><div class="row">'
              '<label>Name starts with<input name="prefix" value="{prefix}"></label><button>Filter</button></div></form>'
-             '<div id="queues-live" data-live>{table}</div>{pager}',
+             '<div id="queues-live" data-live>{table}{pager}</div>',
              prefix=prefix,
              table=table(["Account", "Region", "Name", "Type", "Visible", "In flight", "Delayed", "Dead-letter queue",
                           "Redrive sources"], list(rows), empty="No queues.", cls="queues"),
@@ -215,7 +215,7 @@ async def queue_detail(view: View) -> Page:
              '<div class="card"><h2>Send a message</h2>{send}</div>'
              '<h2>Messages <span class="muted">(in the order receives take them; peeked: reading them here changes '
              'neither their visibility nor their receive count)</span></h2>'
-             '<div id="messages-live" data-live>{messages}</div>{pager}',
+             '<div id="messages-live" data-live>{messages}{pager}</div>',
              name=queue.name, kind="FIFO" if queue.fifo else "standard", url=queue_url, arn=queue.arn,
              account=queue.account, region=queue.region, created=when(queue.created_at),
              dlq=h("{l} after {n} receives", l=arn_link(dlq_arn), n=max_receives) if dlq_arn else "none",
