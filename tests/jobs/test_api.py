@@ -120,3 +120,20 @@ def test_operations_cloudlet_does_not_offer(server, rek, videos):
     assert _code(rek.get_celebrity_recognition, JobId="a" * 64)[0] == "AccessDeniedException"
     assert _code(rek.start_face_search, Video=video, CollectionId="people")[0] == "ResourceNotFoundException"
     assert _code(rek.detect_labels, Image={"Bytes": b"x"})[0] == "AccessDeniedException"
+
+
+def test_the_server_stays_responsive_while_workers_analyse(server, rek, videos):
+    import statistics
+    import time
+
+    done = rek.start_segment_detection(Video=videos.s3(server, "shots_and_black.mp4"), SegmentTypes=["SHOT"])
+    wait(rek, "get_segment_detection", done["JobId"])
+    video = videos.s3(server, "text_clip.mp4")
+    busy = [rek.start_text_detection(Video=video, JobTag=f"busy-{i}")["JobId"] for i in range(2)]
+    timings = []
+    while any(rek.get_text_detection(JobId=job, MaxResults=1)["JobStatus"] == "IN_PROGRESS" for job in busy):
+        began = time.perf_counter()
+        rek.get_segment_detection(JobId=done["JobId"])
+        timings.append(time.perf_counter() - began)
+    assert len(timings) >= 5  # measured while the analysis ran
+    assert statistics.median(timings) < 0.3 and max(timings) < 2.0
