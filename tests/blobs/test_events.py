@@ -53,3 +53,29 @@ def test_created_and_deleted_events():
     assert events[1]["data"]["api"] == "DeleteBlob"
     assert int(events[1]["data"]["sequencer"], 16) > int(data["sequencer"], 16)
     assert {"id", "eventTime", "dataVersion", "metadataVersion"} <= set(created)
+
+
+def test_uncommitted_blocks_expire():
+    """Azure discards uncommitted blocks after a week; the engine's sweep does too (and frees their files)."""
+    import base64
+
+    async def run() -> tuple[int, list, list]:
+        cloudlet = Cloudlet(Settings(in_memory=True))
+        service = cloudlet.add(BlobService(cloudlet))
+        await cloudlet.start()
+        engine = service.engine
+        try:
+            await engine.create_container("devstoreaccount1", "blocks", {}, None)
+            block = base64.b64encode(b"b1").decode()
+            await engine.put_block("devstoreaccount1", "blocks", "never-committed", block, _body(b"x" * 300_000),
+                                   WriteOptions())
+            kept = await engine.expire_staged_blocks()
+            before = sorted(p.name for p in engine.files.objects.rglob("*") if p.is_file())
+            freed = await engine.expire_staged_blocks(max_age=-1)
+            after = sorted(p.name for p in engine.files.objects.rglob("*") if p.is_file())
+        finally:
+            await cloudlet.stop()
+        return kept + freed * 10, before, after
+
+    code, before, after = asyncio.run(run())
+    assert code == 10 and len(before) == 1 and after == []

@@ -66,6 +66,12 @@ SELECT file_id FROM blob_staged_blocks WHERE container_id = ? AND name = ?;
 -- name: clear_staged
 DELETE FROM blob_staged_blocks WHERE container_id = ? AND name = ?;
 
+-- name: stale_staged_files
+SELECT file_id FROM blob_staged_blocks WHERE staged < ?;
+
+-- name: delete_stale_staged
+DELETE FROM blob_staged_blocks WHERE staged < ?;
+
 -- name: file_referenced
 SELECT EXISTS (SELECT 1 FROM blob_extents WHERE file_id = ?)
     OR EXISTS (SELECT 1 FROM blob_staged_blocks WHERE file_id = ?);

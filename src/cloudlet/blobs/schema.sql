@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS blob_staged_blocks (
     PRIMARY KEY (container_id, name, block_id)
 );
 CREATE INDEX IF NOT EXISTS blob_staged_file ON blob_staged_blocks (file_id);
+CREATE INDEX IF NOT EXISTS blob_staged_age ON blob_staged_blocks (staged);
 
 CREATE TABLE IF NOT EXISTS blob_tags (
     blob_id INTEGER NOT NULL REFERENCES blobs (id) ON DELETE CASCADE,

@@ -34,7 +34,7 @@ class BlobService:
         await self.engine.start()
 
     async def stop(self) -> None:
-        pass
+        await self.engine.stop()
 
     async def reset(self) -> None:
         await self.engine.reset()

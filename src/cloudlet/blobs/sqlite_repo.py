@@ -138,6 +138,12 @@ class BlobTx:
         self.conn.execute(Q["clear_staged"], (container_id, name))
         return files
 
+    def drop_staged_before(self, cutoff: float) -> list[str]:
+        """Uncommitted blocks staged before `cutoff` (Azure discards them after a week); their file ids."""
+        files = [r[0] for r in self._all("stale_staged_files", cutoff)]
+        self.conn.execute(Q["delete_stale_staged"], (cutoff,))
+        return files
+
     # -- files -----------------------------------------------------------------------------------
     def referenced(self, file_id: str) -> bool:
         return bool(self._one("file_referenced", file_id, file_id)[0])
