@@ -4,6 +4,7 @@ message, retried rejections that count nothing, idempotent tokens, durable jobs 
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -111,22 +112,42 @@ def test_jobs_survive_kill_and_rerun_with_the_slot_count_intact(fresh_server, vi
     assert rekognition(fresh_server.url, account).get_segment_detection(JobId=jobs[0])["JobStatus"] == "SUCCEEDED"
 
 
+def _kill_while_running(server, job: str) -> None:
+    deadline = time.time() + 60
+    while not overview(server.url)["running"] and time.time() < deadline:
+        time.sleep(0.05)
+    assert overview(server.url)["running"] == [job]
+    server.kill()
+
+
 def test_a_job_interrupted_mid_analysis_runs_again(fresh_server, videos):
     fresh_server.env = {"CLOUDLET_JOBS_WORKERS": "1"}
     fresh_server.start()
     account = new_account()
     client = rekognition(fresh_server.url, account)
     job = client.start_text_detection(Video=videos.s3(fresh_server, "text_clip.mp4"))["JobId"]
-    import time
-
-    deadline = time.time() + 30
-    while not overview(fresh_server.url)["running"] and time.time() < deadline:
-        time.sleep(0.05)
-    assert overview(fresh_server.url)["running"] == [job]
-    fresh_server.kill()
+    _kill_while_running(fresh_server, job)
     fresh_server.start()
     client = rekognition(fresh_server.url, account)
     result = wait(client, "get_text_detection", job, timeout=120)
     assert result["JobStatus"] == "SUCCEEDED" and result["TextDetections"]
     recent = {j["job_id"]: j for j in overview(fresh_server.url)["recent"]}
     assert recent[job]["attempts"] == 2
+
+
+def test_a_job_interrupted_twice_fails_cleanly_and_frees_its_slot(fresh_server, videos):
+    fresh_server.env = {"CLOUDLET_JOBS_WORKERS": "1"}
+    fresh_server.start()
+    account = new_account()
+    set_limit(fresh_server.url, account, 1)
+    job = rekognition(fresh_server.url, account).start_text_detection(
+        Video=videos.s3(fresh_server, "text_clip.mp4"))["JobId"]
+    _kill_while_running(fresh_server, job)
+    fresh_server.start()
+    _kill_while_running(fresh_server, job)
+    fresh_server.start()
+    client = rekognition(fresh_server.url, account)
+    result = client.get_text_detection(JobId=job)
+    assert result["JobStatus"] == "FAILED" and "interrupted" in result["StatusMessage"]
+    assert "TextDetections" not in result
+    client.start_segment_detection(Video=videos.s3(fresh_server, "shots_and_black.mp4"), SegmentTypes=["SHOT"])
