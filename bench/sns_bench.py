@@ -38,6 +38,20 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 HOST = "127.0.0.1"
+# `cloudlet serve` creates its listening socket with proto 0; asyncio sets TCP_NODELAY only on accepted sockets
+# whose proto is IPPROTO_TCP, so each answer (uvicorn writes head and body separately) can wait ~40 ms for the
+# client's delayed ACK. This launcher binds the socket with IPPROTO_TCP, to measure what that one-line fix gives.
+NODELAY_LAUNCHER = """
+import socket, sys
+import cloudlet.cli as cli
+def _bind(host, port):
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port)); sock.listen(2048); sock.set_inheritable(True)
+    return sock
+cli._bind = _bind
+sys.exit(cli.main(sys.argv[1:]))
+"""
 AUTH = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, " \
        "Signature=0"
 
@@ -199,7 +213,7 @@ async def throughput(port: int, topic: str, connections: int, seconds: float) ->
     return count / (time.perf_counter() - started)
 
 
-async def latency(port: int, topic: str, urls: list[str], rate: float, seconds: float,
+async def latency(port: int, topic: str, urls: list[str], rate: float, seconds: float, connections: int,
                   result: Result) -> None:
     sent: dict[str, float] = {}
     pending = {url: set() for url in urls}
@@ -240,7 +254,7 @@ async def latency(port: int, topic: str, urls: list[str], rate: float, seconds: 
         return n
 
     receivers = [asyncio.create_task(receiver(url)) for url in urls]
-    publishers = max(1, int(rate // 250))
+    publishers = connections
     started = time.perf_counter()
     counts = await asyncio.gather(*(publisher(i, publishers) for i in range(publishers)))
     result.paced_rate = sum(counts) / (time.perf_counter() - started)
@@ -261,7 +275,7 @@ async def bench(server: Server, queue_counts: list[int], args: argparse.Namespac
         result.publish_rate = await throughput(server.port, topic, args.connections, args.seconds)
         topic, urls = await setup(server.port, queues, f"lat{queues}")
         rate = min(args.rate, max(20.0, result.publish_rate * 0.8))
-        await latency(server.port, topic, urls, rate, args.latency_seconds, result)
+        await latency(server.port, topic, urls, rate, args.latency_seconds, args.connections, result)
         results.append(result)
         print(f"  {server.label:9} {queues:2} queues: {result.publish_rate:8.0f} publish/s; latency at "
               f"{result.paced_rate:.0f}/s p50 {fmt(result.pct(0.5))} p99 {fmt(result.pct(0.99))} ms, "
@@ -274,22 +288,16 @@ def fmt(v: float | None) -> str:
 
 
 def table(results: dict[str, list[Result]], queue_counts: list[int]) -> str:
-    lines = ["| SQS subscriptions | Cloudlet publish/s | moto publish/s | Cloudlet / moto | "
-             "Cloudlet p50 / p99 ms (at publishes/s) | moto p50 / p99 ms (at publishes/s) |",
-             "|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| SQS subscriptions | server | publish/s | vs moto | publish-to-receive p50 ms | p99 ms | "
+             "at publishes/s | lost |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for i, queues in enumerate(queue_counts):
-        c = results["cloudlet"][i] if "cloudlet" in results else None
-        m = results["moto"][i] if "moto" in results else None
-        ratio = f"{c.publish_rate / m.publish_rate:.0f}x" if c and m and m.publish_rate else "n/a"
-
-        def lat(r: Result | None) -> str:
-            if r is None:
-                return "n/a"
-            lost = f", {r.lost} lost" if r.lost else ""
-            return f"{fmt(r.pct(0.5))} / {fmt(r.pct(0.99))} (at {r.paced_rate:.0f}{lost})"
-        lines.append(f"| {queues} | {c.publish_rate:.0f} | " if c else f"| {queues} | n/a | ")
-        lines[-1] += f"{m.publish_rate:.0f} | " if m else "n/a | "
-        lines[-1] += f"{ratio} | {lat(c)} | {lat(m)} |"
+        moto = results["moto"][i] if "moto" in results else None
+        for key, runs in results.items():
+            r = runs[i]
+            ratio = f"{r.publish_rate / moto.publish_rate:.0f}x" if moto and moto.publish_rate and key != "moto" \
+                else ""
+            lines.append(f"| {queues} | {r.server} | {r.publish_rate:.0f} | {ratio} | {fmt(r.pct(0.5))} | "
+                         f"{fmt(r.pct(0.99))} | {r.paced_rate:.0f} | {r.lost} |")
     return "\n".join(lines)
 
 
@@ -305,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2-second phases")
     parser.add_argument("--cloudlet-command", default=f"{sys.executable} -m cloudlet",
                         help="how to launch Cloudlet (default: this Python's `-m cloudlet`)")
+    parser.add_argument("--nodelay-what-if", action="store_true",
+                        help="also run Cloudlet with its listening socket created as IPPROTO_TCP, so that asyncio "
+                             "sets TCP_NODELAY on accepted connections (see NODELAY_LAUNCHER)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = args.latency_seconds = 2.0
@@ -313,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     servers = {"cloudlet": Server("cloudlet", [*shlex.split(args.cloudlet_command), "serve", "--port", "{port}",
                                                "--blob-port", "0", "--data-dir", str(workdir / "data"),
                                                "--log-level", "warning"], workdir)}
+    if args.nodelay_what_if:
+        servers["cloudlet+nodelay"] = Server("cloudlet+nodelay", [
+            sys.executable, "-c", NODELAY_LAUNCHER, "serve", "--port", "{port}", "--blob-port", "0",
+            "--data-dir", str(workdir / "data-nodelay"), "--log-level", "warning"], workdir)
     if not args.cloudlet_only:
         servers["moto"] = Server("moto", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", "{port}"], workdir)
     results: dict[str, list[Result]] = {}

@@ -201,6 +201,12 @@ def test_publish_validation(sns):
     assert error_of(sns.publish, TopicArn=arn, Message="x" * (262144 + 1))[:2] == \
         ("InvalidParameter", "Invalid parameter: Message too long")
     assert sns.publish(TopicArn=arn, Message="x" * 262144)["MessageId"]
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="MaximumMessageSize", AttributeValue="1048576")
+    assert sns.publish(TopicArn=arn, Message="x" * 300_000)["MessageId"]
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="MaximumMessageSize", AttributeValue="2048")
+    assert error_of(sns.publish, TopicArn=arn, Message="x" * 2049)[1] == "Invalid parameter: Message too long"
+    assert error_of(sns.set_topic_attributes, TopicArn=arn, AttributeName="MaximumMessageSize",
+                    AttributeValue="2000000")[0] == "InvalidParameter"
     assert error_of(sns.publish, TopicArn=arn, Message="m", Subject="line\nbreak")[0] == "InvalidParameter"
     assert error_of(sns.publish, TopicArn=arn, Message="not json", MessageStructure="json")[1] == \
         "Invalid parameter: Message Structure - JSON message body failed to parse"

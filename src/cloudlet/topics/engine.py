@@ -35,12 +35,14 @@ log = logging.getLogger("cloudlet.sns")
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
 DEFAULT_MAX_MESSAGE_SIZE = 262144
+MAX_MESSAGE_SIZE = 1048576
 PAGE = 100
 PROTOCOLS = ("sqs", "http", "https", "email", "email-json")
 TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TOPIC_ATTRIBUTES = {
     "DeliveryPolicy", "DisplayName", "Policy", "TracingConfig", "KmsMasterKeyId", "SignatureVersion",
     "ContentBasedDeduplication", "FifoTopic", "ArchivePolicy", "FifoThroughputScope", "DataProtectionPolicy",
+    "MaximumMessageSize",
     *(f"{p}{k}" for p in ("HTTP", "SQS", "Lambda", "Firehose", "Application")
       for k in ("SuccessFeedbackRoleArn", "SuccessFeedbackSampleRate", "FailureFeedbackRoleArn")),
 }
@@ -180,6 +182,9 @@ class TopicEngine:
             raise invalid("Attributes Reason: ContentBasedDeduplication can only be set for FIFO topics")
         if name == "DeliveryPolicy" and value:
             delivery_policy.validate(value, for_topic=True)
+        if name == "MaximumMessageSize" and value and not (value.isdigit() and 1024 <= int(value) <= MAX_MESSAGE_SIZE):
+            raise invalid(f"Attributes Reason: MaximumMessageSize: Invalid value [{value}]. Must be between 1024 "
+                          f"and {MAX_MESSAGE_SIZE}.")
         if name in ("Policy", "DataProtectionPolicy") and value:
             try:
                 json.loads(value)
