@@ -97,3 +97,9 @@ def test_sdk_pages_through_more_than_fifty(index_client, index_name, server):
     assert len(list(client.search("*"))) == 120
     assert len({r["id"] for r in client.search("common")}) == 120
     assert len(list(client.search("common", top=10))) == 10
+
+
+@pytest.mark.parametrize("text", ['"unterminated', "NEAR(bridges", "title:bridges", "c++ AND OR NOT", "-", "*bread",
+                                  "bridges^2", "(rivers", "ünïcödé brídges", "?", "truss~1"])
+def test_odd_query_text_is_answered(books, text):
+    list(books.search(text))  # any answer but a server error
