@@ -55,3 +55,38 @@ def test_jobs_limits_and_results(server, page, shot, unique, tmp_path):
 
 def test_an_unknown_job_is_a_404(server, page):
     assert page.goto(f"{server.url}{PREFIX}/jobs/0123abcd").status == 404
+
+
+def test_queued_jobs_against_the_limit(tmp_path, page):
+    """No workers: accepted jobs wait in the queue, and the account's active count meets its limit."""
+    from tests.conftest import ServerProcess
+
+    server = ServerProcess(tmp_path / "data", in_memory=True,
+                           env={"CLOUDLET_JOBS_WORKERS": "0", "CLOUDLET_JOBS_MAX_ACTIVE": "2"}).start()
+    try:
+        upload(server.blob_url, "waiting", "clip.mp4", _file(tmp_path / "clip.mp4", b"not analysed: no workers"))
+        account = new_account()
+        rek = rekognition(server.url, account)
+        video = {"S3Object": {"Bucket": "waiting", "Name": "clip.mp4"}}
+        ids = [rek.start_label_detection(Video=video)["JobId"] for _ in range(2)]
+        try:
+            rek.start_label_detection(Video=video)
+            raise AssertionError("a third job was admitted over the limit of 2")
+        except rek.exceptions.LimitExceededException:
+            pass
+        page.goto(f"{server.url}{PREFIX}/jobs")
+        expect(page.locator(f'tr[data-account="{account}"] td.active')).to_have_text("2")
+        expect(page.locator(f'tr[data-account="{account}"] td.limit')).to_have_text("2")
+        expect(page.locator("#queued")).to_have_text("2")
+        for job_id in ids:
+            expect(page.locator(f'tr[data-job="{job_id}"]')).to_contain_text("QUEUED")
+        page.locator(f'tr[data-job="{ids[0]}"] a').click()
+        expect(page.locator("#job-status")).to_have_text("IN_PROGRESS")
+        expect(page.locator("table.results, p.empty").first).to_contain_text("No results yet.")
+    finally:
+        server.stop()
+
+
+def _file(path, data: bytes):
+    path.write_bytes(data)
+    return path

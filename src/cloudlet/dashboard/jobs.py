@@ -34,8 +34,10 @@ def _seconds(start: float | None, end: float | None) -> str:
     return f"{end - start:.1f} s" if start and end else ""
 
 
-def _job_row(job: dict[str, Any]) -> Safe:
+def _job_row(job: dict[str, Any], running: set[str]) -> Safe:
     status = job["status"]
+    if status == "IN_PROGRESS" and job["job_id"] not in running:
+        status = "QUEUED"  # accepted, waiting for a worker (Rekognition still answers IN_PROGRESS)
     return h('<tr data-job="{id}"><td class="mono"><a href="{u}">{short}</a></td><td>{account}</td><td>{api}</td>'
              '<td><span class="badge state-{cls}">{status}</span></td><td>{tag}</td><td class="mono">{created}</td>'
              '<td class="num">{took}</td><td class="num">{attempts}</td><td>{message}</td></tr>',
@@ -69,7 +71,7 @@ async def jobs_page(view: View) -> Page:
              workers=data["workers"], queued=data["queued"], running=running, default=data["defaultLimit"],
              accounts=table(["Account", "Active", "Limit", ""], accounts, empty="No jobs yet.", cls="accounts"),
              recent=table(["Job", "Account", "Analysis", "Status", "Tag", "Created (UTC)", "Took", "Attempts",
-                           "Message"], [_job_row(j) for j in data["recent"]], empty="No jobs yet.", cls="recent-jobs"),
+                           "Message"], [_job_row(j, set(data["running"])) for j in data["recent"]], empty="No jobs yet.", cls="recent-jobs"),
              limit_form=limit_form)
     return Page("Jobs", "jobs", body)
 
