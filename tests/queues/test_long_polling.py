@@ -44,17 +44,17 @@ def test_short_poll_returns_immediately(sqs, queue):
     url, _ = queue
     resp, elapsed = timed(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=0)
     assert resp.get("Messages", []) == []
-    assert elapsed < 0.5, elapsed
+    assert elapsed < 1.0, elapsed
 
 
 def test_queue_receive_message_wait_time_is_the_default(sqs, make_queue):
-    url, _ = make_queue(ReceiveMessageWaitTimeSeconds=1)
+    url, _ = make_queue(ReceiveMessageWaitTimeSeconds=2)
     resp, elapsed = timed(sqs.receive_message, QueueUrl=url)
     assert resp.get("Messages", []) == []
-    assert 0.9 <= elapsed < 2.5, elapsed
+    assert 1.9 <= elapsed < 4.0, elapsed
     # an explicit WaitTimeSeconds=0 overrides the queue default
     resp, elapsed = timed(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=0)
-    assert elapsed < 0.5, elapsed
+    assert elapsed < 1.0, elapsed
 
 
 def test_queue_default_long_poll_wakes_on_send(sqs, make_queue):
