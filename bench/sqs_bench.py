@@ -563,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     load_before = loadavg()
     command = "python3 bench/sqs_bench.py" + ("" if argv is None and len(sys.argv) == 1 else
-                                              " " + " ".join(argv if argv is not None else sys.argv[1:]))
+                                              " " + shlex.join(argv if argv is not None else sys.argv[1:]))
     workdir = Path(tempfile.mkdtemp(prefix="cloudlet-bench-"))
     results: list[ServerResult] = []
     try:
