@@ -99,3 +99,19 @@ def test_path_tricks_stay_inside_the_data_dir(server, container):
     # every file under the blob directory is named by a generated id
     files = [p for p in (data_dir / "blobs").rglob("*") if p.is_file()]
     assert files and all(len(p.name) in (32, 33) and p.name.isalnum() for p in files)
+
+
+def test_tampered_structured_message_is_refused(server, container):
+    import io
+
+    from azure.storage.blob._shared.streams import StructuredMessageEncodeStream, StructuredMessageProperties
+
+    data = b"framed content " * 100
+    framed = bytearray(StructuredMessageEncodeStream(io.BytesIO(data), len(data),
+                                                     StructuredMessageProperties.CRC64).read())
+    framed[40] ^= 0xFF
+    r = requests.put(f"{server.blob_url}/{ACCOUNT}/{container.container_name}/framed?{_sas()}", data=bytes(framed),
+                     headers={"x-ms-blob-type": "BlockBlob", "x-ms-structured-body": "XSM/1.0; properties=crc64",
+                              "x-ms-structured-content-length": str(len(data))})
+    assert r.status_code == 400 and error_code(r) == "Crc64Mismatch"
+    assert not container.get_blob_client("framed").exists()

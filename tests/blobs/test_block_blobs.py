@@ -165,3 +165,21 @@ def test_crc64_validated_on_upload(server, container):
     assert requests.get(url).content == data
     container.get_blob_client("sdk-crc").upload_blob(data, validate_content="crc64")
     assert container.get_blob_client("sdk-crc").download_blob().readall() == data
+
+
+def test_crc64_structured_messages(server, container):
+    """The SDK's CRC-64 validation frames bodies as structured messages (uploads from streams, all downloads)."""
+    import io
+
+    pytest.importorskip("azure.storage.extensions.checksums")
+    client = service_client(server.blob_url, max_single_put_size=64 * 1024, max_block_size=48 * 1024,
+                            max_single_get_size=40 * 1024, max_chunk_get_size=40 * 1024)
+    blob = client.get_blob_client(container.container_name, "framed.bin")
+    data = os.urandom(150_000)
+    blob.upload_blob(io.BytesIO(data), length=len(data), validate_content="crc64")
+    assert blob.download_blob().readall() == data  # stored unframed
+    assert blob.download_blob(validate_content="crc64").readall() == data
+    assert blob.download_blob(offset=1000, length=5000, validate_content="crc64").readall() == data[1000:6000]
+    small = container.get_blob_client("framed-small")
+    small.upload_blob(io.BytesIO(b"tiny"), length=4, validate_content="crc64")
+    assert small.download_blob(validate_content="crc64").readall() == b"tiny"

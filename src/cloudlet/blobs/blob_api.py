@@ -6,11 +6,12 @@ import asyncio
 import base64
 import hashlib
 import time
+from typing import AsyncIterator
 
 from ..azure.errors import StorageError, bad_header
 from ..azure.times import http_date
 from ..http import Response
-from . import blob_headers as bh, tags as tag_rules, xml_in, xml_out
+from . import blob_headers as bh, structured, tags as tag_rules, xml_in, xml_out
 from .auth import Principal
 from .call import BlobCall
 from .conditions import Conditions
@@ -33,8 +34,31 @@ def _int_header(call: BlobCall, name: str) -> int | None:
         raise bad_header(name, raw) from None
 
 
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
 def _ctx(call: BlobCall) -> dict[str, str]:
     return {"request_id": call.request_id, "client_request_id": call.header("x-ms-client-request-id", "")}
+
+
+def _body(call: BlobCall, opts: WriteOptions) -> AsyncIterator[bytes]:
+    """The request's bytes; a structured message (CRC-64 framed) is unwrapped and checked as it streams."""
+    framing = call.header("x-ms-structured-body")
+    if not framing:
+        return call.stream()
+    if not structured.accepted(framing):
+        raise bad_header("x-ms-structured-body", framing)
+    raw = call.header("x-ms-structured-content-length")
+    if raw is None or not raw.isdigit():
+        raise StorageError(400, "MissingRequiredHeader", extra={"HeaderName": "x-ms-structured-content-length"})
+    opts.length = int(raw)
+    return structured.decode(call.stream(), call.content_length or 0)
+
+
+def _echo(call: BlobCall) -> list[tuple[str, str]]:
+    framing = call.header("x-ms-structured-body")
+    return [("x-ms-structured-body", framing)] if framing else []
 
 
 def write_options(call: BlobCall, standard_props: bool = True) -> WriteOptions:
@@ -66,18 +90,20 @@ class BlobApi:
             raise StorageError(400, "MissingRequiredHeader" if not blob_type else "InvalidHeaderValue",
                                extra={"HeaderName": "x-ms-blob-type", "HeaderValue": blob_type or ""})
         opts = write_options(call)
-        blob = await self.engine.put_blob(who.account.name, call.container, call.blob, call.stream(), opts,
+        blob = await self.engine.put_blob(who.account.name, call.container, call.blob, _body(call, opts), opts,
                                           blob_type)
         extra = [("content-md5", blob.props["content_md5"])] if blob.props.get("content_md5") and \
             blob_type == "BlockBlob" else []
+        extra += _echo(call)
         return Response(201, b"", _written(blob.etag, blob.last_modified, extra))
 
     async def put_block(self, call: BlobCall, who: Principal) -> Response:
         block_id = call.query.get("blockid", "")
         opts = write_options(call)
-        written = await self.engine.put_block(who.account.name, call.container, call.blob, block_id, call.stream(),
-                                              opts)
-        headers = [("content-md5", base64.b64encode(written.md5).decode()), ("x-ms-request-server-encrypted", "true")]
+        written = await self.engine.put_block(who.account.name, call.container, call.blob, block_id,
+                                              _body(call, opts), opts)
+        headers = [("content-md5", base64.b64encode(written.md5).decode()),
+                   ("x-ms-request-server-encrypted", "true")] + _echo(call)
         if written.crc64 is not None:
             headers.append(("x-ms-content-crc64", base64.b64encode(written.crc64).decode()))
         return Response(201, b"", headers)
@@ -96,10 +122,11 @@ class BlobApi:
     async def append_block(self, call: BlobCall, who: Principal) -> Response:
         opts = write_options(call)
         blob, offset = await self.engine.append_block(
-            who.account.name, call.container, call.blob, call.stream(), opts,
+            who.account.name, call.container, call.blob, _body(call, opts), opts,
             _int_header(call, "x-ms-blob-condition-appendpos"), _int_header(call, "x-ms-blob-condition-maxsize"))
         return Response(201, b"", _written(blob.etag, blob.last_modified, [
-            ("x-ms-blob-append-offset", str(offset)), ("x-ms-blob-committed-block-count", str(blob.block_count))]))
+            ("x-ms-blob-append-offset", str(offset)), ("x-ms-blob-committed-block-count", str(blob.block_count))]
+            + _echo(call)))
 
     async def seal_blob(self, call: BlobCall, who: Principal) -> Response:
         blob = await self.engine.seal(who.account.name, call.container, call.blob, bh.conditions(call),
@@ -190,6 +217,13 @@ class BlobApi:
                 data = await asyncio.to_thread(self.engine.files.read_range_sync, blob.extents, start, end)
                 headers.append(("content-md5", base64.b64encode(hashlib.md5(data).digest()).decode()))
         headers = self._overrides(who, headers)
+        framing = call.header("x-ms-structured-body")
+        if framing and structured.accepted(framing):
+            content = _once(blob.data) if blob.data is not None else self.engine.files.stream(blob.extents, start, end)
+            headers = [(k, v) for k, v in headers if k != "content-length"]
+            headers += [("content-length", str(structured.message_length(end - start))),
+                        ("x-ms-structured-body", framing), ("x-ms-structured-content-length", str(end - start))]
+            return Response(status, b"", headers, stream=structured.encode(content, end - start))
         if blob.data is not None:  # small: read with the row, sent in one piece
             return Response(status, blob.data, headers)
         return Response(status, b"", headers, stream=self.engine.files.stream(blob.extents, start, end))

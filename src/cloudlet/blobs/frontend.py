@@ -52,9 +52,6 @@ class BlobFrontEnd:
                 response = await self._preflight(call)
             else:
                 op = route(call)
-                if call.header("x-ms-structured-body"):  # bytes framed with CRC64s: refuse rather than store the frame
-                    raise StorageError(400, "UnsupportedHeader", "Structured message bodies (x-ms-structured-body) "
-                                       "are not supported by Cloudlet.", extra={"HeaderName": "x-ms-structured-body"})
                 who = await authorize(call, op, self.accounts, self.engine)
                 api = self.blobs if hasattr(self.blobs, op.name) else self.containers
                 response = await getattr(api, op.name)(call, who)
