@@ -162,6 +162,19 @@ def test_change_visibility_after_the_timeout_expired_is_accepted(sqs, make_queue
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
+def test_changed_visibility_is_not_remembered_for_the_next_receive(sqs, make_queue):
+    """A ChangeMessageVisibility applies to that receive only; the next receive uses the queue default again."""
+    url, _ = make_queue(VisibilityTimeout=1)
+    sqs.send_message(QueueUrl=url, MessageBody="revert")
+    msg = receive_one(sqs, url)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=2)
+    time.sleep(2.2)
+    receive_one(sqs, url, wait=1)  # second receive, queue default (1 s) applies
+    time.sleep(1.2)
+    third = receive_one(sqs, url, wait=0, AttributeNames=["ApproximateReceiveCount"])
+    assert third["Attributes"]["ApproximateReceiveCount"] == "3"
+
+
 def test_change_message_visibility_batch(sqs, make_queue):
     url, _ = make_queue(VisibilityTimeout=60)
     for i in range(2):
