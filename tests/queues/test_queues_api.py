@@ -301,3 +301,42 @@ def test_empty_policy_removes_it(sqs, make_queue):
     assert "Policy" in attributes(sqs, url)
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": ""})
     assert "Policy" not in attributes(sqs, url)
+
+
+def test_concurrent_creates_of_one_name_agree(server, sqs):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from conftest import aws_client
+
+    name = unique("race")
+    clients = [aws_client("sqs", server.url) for _ in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        urls = list(pool.map(lambda c: c.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "9"})["QueueUrl"],
+                             clients))
+    assert len(set(urls)) == 1
+    assert sqs.list_queues(QueueNamePrefix=name)["QueueUrls"] == urls[:1]
+
+
+def test_attribute_changes_take_effect_at_once(sqs, make_queue):
+    url, _ = make_queue(VisibilityTimeout=60)
+    sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])  # any cache is warm now
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "1", "DelaySeconds": "0"})
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    first = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]
+    time.sleep(1.3)
+    again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]
+    assert again["MessageId"] == first["MessageId"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "60"})
+    sqs.send_message(QueueUrl=url, MessageBody="delayed now")
+    assert attributes(sqs, url, "ApproximateNumberOfMessagesDelayed") == {"ApproximateNumberOfMessagesDelayed": "1"}
+
+
+def test_deleted_queue_is_gone_for_every_operation_at_once(sqs, make_queue):
+    url, name = make_queue()
+    for _ in range(3):  # warm whatever caches the lookup path has
+        sqs.send_message(QueueUrl=url, MessageBody="warm")
+        sqs.get_queue_url(QueueName=name)
+    sqs.delete_queue(QueueUrl=url)
+    expect_modeled(sqs, "QueueDoesNotExist", sqs.receive_message, QueueUrl=url)
+    expect_modeled(sqs, "QueueDoesNotExist", sqs.send_message, QueueUrl=url, MessageBody="late")
+    expect_modeled(sqs, "QueueDoesNotExist", sqs.get_queue_url, QueueName=name)
