@@ -139,6 +139,17 @@ class Dashboard:
             request = await Request.read(scope, receive, self.settings.max_body_bytes)
         except BodyTooLarge:
             return _text(413, "request body too large")
+        try:
+            return await self._route(request)
+        except Exception as exc:  # a dashboard bug: say so on the page, and in Recent errors
+            log.exception("dashboard: %s %s failed", request.method, request.path)
+            if request.method == "POST":
+                return _json(500, {"ok": False, "message": f"internal error: {type(exc).__name__}: {exc}"})
+            return self._html(500, Page("Error", "", h("<h1>Something went wrong</h1><p>{m}</p><p>The Overview's "
+                                                        "recent errors show the details.</p>",
+                                                        m=f"{type(exc).__name__}: {exc}")))
+
+    async def _route(self, request: Request) -> Response:
         if not self.guard.host_allowed(request):
             return _text(403, "The dashboard answers only requests addressed to localhost or an IP address "
                               "(this Host header could be another site pointing at this machine).")
