@@ -148,3 +148,27 @@ def test_user_delegation_key(blob_service):
     start = datetime.now(timezone.utc)
     key = blob_service.get_user_delegation_key(start, start + timedelta(hours=1))
     assert key.signed_service == "b" and key.value
+
+
+def test_main_port_host_style_and_reset(server, blob_service):
+    """The blob API answers on the main port too (the SDK sends x-ms-version), host-style addresses
+    (devstoreaccount1.blob.localhost) work, and POST /_cloudlet/reset wipes containers and blobs."""
+    import requests
+    from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
+
+    from .conftest import service_client
+
+    main = service_client(server.url)
+    name = _name()
+    main.create_container(name).upload_blob("a/b.txt", b"via the main port")
+    assert blob_service.get_blob_client(name, "a/b.txt").download_blob().readall() == b"via the main port"
+    sas = generate_account_sas("devstoreaccount1", KEY, ResourceTypes(container=True, object=True),
+                               AccountSasPermissions(read=True, list=True),
+                               datetime.now(timezone.utc) + timedelta(hours=1))
+    host = f"devstoreaccount1.blob.localhost:{server.blob_port}"
+    r = requests.get(f"{server.blob_url}/{name}/a/b.txt?{sas}", headers={"Host": host})
+    assert r.status_code == 200 and r.content == b"via the main port"
+    r = requests.get(f"{server.blob_url}/{name}?restype=container&comp=list&{sas}", headers={"Host": host})
+    assert r.status_code == 200 and b"<Name>a/b.txt</Name>" in r.content
+    server.reset()
+    assert not blob_service.get_container_client(name).exists()

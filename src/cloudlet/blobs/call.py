@@ -32,6 +32,7 @@ class BlobCall:
         self.raw_query: str = scope.get("query_string", b"").decode("latin-1")
         self.query: dict[str, str] = dict(parse_qsl(self.raw_query, keep_blank_values=True))
         path = unquote(self.raw_path, errors="strict") if raw_path else scope["path"]
+        self._path = path
         parts = path.lstrip("/").split("/", 2)
         self.account = parts[0]
         self.container = parts[1] if len(parts) > 1 else ""
@@ -41,6 +42,21 @@ class BlobCall:
         self.client_ip: str = client[0] if client else "127.0.0.1"
         self.scheme: str = scope.get("scheme", "http")
         self.consumed = False
+        self.host_style = False
+
+    def host_account(self) -> str:
+        """The first label of a host-style address (devstoreaccount1.blob.localhost:10000), else ''."""
+        host = self.headers.get("host", "").rsplit(":", 1)[0] if not self.headers.get("host", "").startswith("[") else ""
+        label, dot, _ = host.partition(".")
+        return label if dot and not label.isdigit() else ""
+
+    def rebase(self, account: str) -> None:
+        """Host-style addressing: the account comes from the host, the path starts at the container."""
+        parts = self._path.lstrip("/").split("/", 1)
+        self.account = account
+        self.container = parts[0]
+        self.blob = parts[1] if len(parts) > 1 else ""
+        self.host_style = True
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name, default)
@@ -52,7 +68,7 @@ class BlobCall:
     @property
     def endpoint(self) -> str:
         host = self.headers.get("host") or "{}:{}".format(*(self.scope.get("server") or ("127.0.0.1", 80)))
-        return f"{self.scheme}://{host}/{self.account}/"
+        return f"{self.scheme}://{host}/" if self.host_style else f"{self.scheme}://{host}/{self.account}/"
 
     @property
     def content_length(self) -> int | None:

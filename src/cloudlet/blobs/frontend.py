@@ -48,6 +48,9 @@ class BlobFrontEnd:
         _no_delay(receive)
         try:
             call = BlobCall(scope, receive)
+            host_account = call.host_account()
+            if host_account and call.account not in self.accounts and host_account in self.accounts:
+                call.rebase(host_account)
             if call.method == "OPTIONS":
                 response = await self._preflight(call)
             else:
