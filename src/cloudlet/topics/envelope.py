@@ -42,7 +42,7 @@ class Published:
     per_protocol: dict[str, str] | None = None  # MessageStructure=json
     group_id: str | None = None
     dedup_id: str | None = None
-    _signed: dict[tuple[str, str], str] = field(default_factory=dict)
+    _envelopes: dict[tuple, tuple[str, str]] = field(default_factory=dict)
 
     def text_for(self, protocol: str) -> str:
         if self.per_protocol is None:
@@ -77,6 +77,15 @@ class Envelopes:
     def notification(self, pub: Published, protocol: str, subscription_arn: str, base_url: str,
                      signature_version: str, sequence_number: str | None) -> str:
         text = pub.text_for(protocol)
+        key = (text, signature_version, base_url, sequence_number)
+        parts = pub._envelopes.get(key)
+        if parts is None:  # everything but the UnsubscribeURL is the same for every subscription: build it once
+            parts = pub._envelopes[key] = self._envelope_parts(pub, text, base_url, signature_version, sequence_number)
+        head, tail = parts
+        return f"{head}, \"UnsubscribeURL\": {json.dumps(self.unsubscribe_url(base_url, subscription_arn))}{tail}"
+
+    def _envelope_parts(self, pub: Published, text: str, base_url: str, signature_version: str,
+                        sequence_number: str | None) -> tuple[str, str]:
         env: dict[str, Any] = {"Type": "Notification", "MessageId": pub.message_id}
         if sequence_number is not None:
             env["SequenceNumber"] = sequence_number
@@ -84,15 +93,12 @@ class Envelopes:
         if pub.subject is not None:
             env["Subject"] = pub.subject
         env.update(Message=text, Timestamp=iso_timestamp(pub.timestamp_ms), SignatureVersion=signature_version)
-        key = (text, signature_version)
-        signature = pub._signed.get(key)
-        if signature is None:  # the signed fields are the same for every subscription: sign once per text
-            signature = pub._signed[key] = self.signer.sign(env)
-        env.update(Signature=signature, SigningCertURL=self.signer.cert_url(base_url),
-                   UnsubscribeURL=self.unsubscribe_url(base_url, subscription_arn))
+        env.update(Signature=self.signer.sign(env), SigningCertURL=self.signer.cert_url(base_url))
+        head = json.dumps(env, ensure_ascii=False)[:-1]
+        tail = "}"
         if pub.attributes:
-            env["MessageAttributes"] = envelope_attributes(pub.attributes)
-        return json.dumps(env, ensure_ascii=False)
+            tail = f", \"MessageAttributes\": {json.dumps(envelope_attributes(pub.attributes), ensure_ascii=False)}}}"
+        return head, tail
 
     def confirmation(self, kind: str, message_id: str, topic_arn: str, subscription_arn: str, token: str,
                      base_url: str, signature_version: str, now_ms: int) -> str:
