@@ -138,3 +138,14 @@ def _batch(actions):
     for action, doc in actions:
         {"upload": batch.add_upload_actions, "merge": batch.add_merge_actions}[action]([doc])
     return batch
+
+
+def test_deleting_what_does_not_exist_and_admin_reset(index_client, server):
+    import requests
+
+    for path in ("indexes('ghost')", "indexers('ghost')", "datasources('ghost')"):
+        r = requests.delete(f"{server.url}/{path}?api-version=2024-07-01", headers={"api-key": "k"})
+        assert r.status_code == 404 and r.json()["error"]["message"], path
+    index_client.create_index(make_index("before-reset"))
+    server.reset()
+    assert "before-reset" not in list(index_client.list_index_names())

@@ -23,6 +23,10 @@ class BlobGone(LookupError):
     pass
 
 
+class BlobTooLarge(ValueError):
+    pass
+
+
 class BlobSource:
     def __init__(self, blobs_service: Any) -> None:
         self.engine = blobs_service.engine
@@ -47,7 +51,7 @@ class BlobSource:
             if not marker:
                 return items
 
-    async def read(self, account: str, container: str, name: str) -> tuple[BlobItem, bytes]:
+    async def read(self, account: str, container: str, name: str, limit: int) -> tuple[BlobItem, bytes]:
         from ..azure.errors import StorageError
         from ..blobs.conditions import Conditions
 
@@ -55,6 +59,8 @@ class BlobSource:
             blob, start, end = await self.engine.open_blob(account, container, name, "", None, Conditions(), None, None)
         except StorageError as exc:
             raise BlobGone(name) from exc
+        if blob.size > limit:
+            raise BlobTooLarge(f"'{name}' is {blob.size} bytes; the indexer extracts documents up to {limit} bytes")
         data = await asyncio.to_thread(self.engine.files.read_range_sync, blob.extents, start, end) if end > start else b""
         return _item(blob), data
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..azure.times import iso
 from . import index_store as store
-from .blob_source import BlobGone, BlobSource
+from .blob_source import BlobGone, BlobSource, BlobTooLarge
 from .cracking import CrackError, kind_of
 from .engine import new_etag
 from .errors import SearchError, bad_request, not_found
@@ -27,7 +27,8 @@ log = logging.getLogger("cloudlet.assistant.indexers")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,127}$")
 HISTORY = 10
 CONCURRENT_BLOBS = 4  # blobs of one run in flight at once, so both embedding threads stay busy
-LIMITS = {"maxRunTime": "PT2H", "maxDocumentExtractionSize": 268435456, "maxDocumentContentCharactersToExtract": 4000000}
+LIMITS = {"maxRunTime": "PT2H", "maxDocumentExtractionSize": 134217728,  # Azure's S1 tier
+          "maxDocumentContentCharactersToExtract": 4000000}
 
 
 def _account(definition: dict[str, Any]) -> str:
@@ -298,10 +299,15 @@ class Indexers:
                           known_etag: str | None, result: dict[str, Any]) -> None:
         engine = self.service.engine
         try:
-            item, data = await self.source.read(account, container, name)
+            item, data = await self.source.read(account, container, name, LIMITS["maxDocumentExtractionSize"])
         except BlobGone:
             await self._forget(indexer, index.name, name)
             result["itemsProcessed"] += 1
+            return
+        except BlobTooLarge as exc:
+            result["itemsProcessed"] += 1
+            result["itemsFailed"] += 1
+            result["errors"].append(_error(self.source.url(account, container, name), name, str(exc), 413))
             return
         if item.etag == known_etag:
             return
@@ -393,7 +399,9 @@ class Indexers:
             created = await put(body, name, False)
             return _json(self.get(kind, name), 201 if created else 200)
         if request.method == "DELETE":
-            return Response(204 if await self.delete(kind, name) else 404)
+            if not await self.delete(kind, name):
+                self.get(kind, name)  # raises Azure's 404
+            return Response(204)
         raise SearchError(405, "MethodNotAllowed", f"{request.method} is not allowed here.")
 
 

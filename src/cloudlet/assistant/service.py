@@ -12,7 +12,7 @@ from .engine import SearchEngine
 from .errors import SearchError
 
 log = logging.getLogger("cloudlet.assistant")
-TABLES = ("search_indexer_items", "search_indexers", "search_datasources", "search_vectors", "search_text",
+TABLES = ("search_indexer_items", "search_indexers", "search_datasources", "search_vectors", "search_rows",
           "search_docs", "search_indexes")
 
 
