@@ -130,6 +130,41 @@ CLIENT = textwrap.dedent('''
         "invalid_body": err(sqs.send_message, QueueUrl=url, MessageBody="bad \\x08"),
         "fifo_missing_group": err(sqs.send_message, QueueUrl=fifo, MessageBody="x", MessageDeduplicationId="z"),
     }
+    # more operations over query
+    dlq = sqs.create_queue(QueueName=name + "-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2}),
+        "DelaySeconds": "0"})
+    out["dlq_sources"] = sqs.list_dead_letter_source_queues(QueueUrl=dlq).get("queueUrls")
+    sqs.tag_queue(QueueUrl=url, Tags={"extra": "1"})
+    sqs.untag_queue(QueueUrl=url, TagKeys=["team"])
+    out["tags_after"] = sqs.list_queue_tags(QueueUrl=url).get("Tags")
+    sqs.add_permission(QueueUrl=url, Label="perm", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+    out["policy"] = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    sqs.remove_permission(QueueUrl=url, Label="perm")
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "v%d" % i} for i in range(3)])
+    inflight = []
+    for _ in range(5):
+        inflight += sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60,
+                                        WaitTimeSeconds=1).get("Messages", [])
+        if len(inflight) >= 3:
+            break
+    cmv = sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+        {"Id": "e%d" % i, "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for i, m in enumerate(inflight)])
+    cmv.pop("ResponseMetadata")
+    out["cmv_batch"] = cmv
+    sqs.purge_queue(QueueUrl=url)
+    out["after_purge"] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
+                                                                                 "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    pages, kwargs = [], {"QueueNamePrefix": name, "MaxResults": 1}
+    while True:
+        page = sqs.list_queues(**kwargs)
+        pages.append(page.get("QueueUrls", []))
+        if "NextToken" not in page or len(pages) > 5:
+            break
+        kwargs["NextToken"] = page["NextToken"]
+    out["pages"] = pages
     sqs.delete_queue(QueueUrl=url)
     out["after_delete"] = err(sqs.send_message, QueueUrl=url, MessageBody="x")
     print(json.dumps(out))
@@ -239,6 +274,20 @@ def test_query_errors(legacy, case, code, status, cls):
     error = out["errors"][case]
     assert error is not None, f"{case}: no error raised"
     assert (error["Code"], error["Status"], error["Type"], error["Class"]) == (code, status, "Sender", cls), error
+
+
+def test_more_operations_over_query(legacy):
+    name, out = legacy
+    assert out["dlq_sources"] == [out["url"]]
+    assert out["tags_after"] == {"extra": "1"}
+    statement = out["policy"]["Statement"][0]
+    assert statement["Sid"] == "perm"
+    assert sorted(e["Id"] for e in out["cmv_batch"]["Successful"]) == ["e0", "e1", "e2"]
+    assert out["cmv_batch"].get("Failed", []) == []
+    assert out["after_purge"] == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+    # the queue, its .fifo sibling and its -dlq: three names with the prefix, one per page
+    assert [len(p) for p in out["pages"]] == [1, 1, 1]
+    assert len({u for p in out["pages"] for u in p}) == 3
 
 
 def test_deleted_queue_over_query(legacy):
