@@ -39,6 +39,8 @@ MIXED = {
     "blob": b(bytes(range(256))),
     "image": b(b"\x89PNG\r\n\x1a\n\x00\x00", "Binary.png"),
     "custom": s("v", "String.custom-type"),
+    "Zulu": s("emoji \U0001F600 four bytes"),  # ASCII order: "Zulu" sorts before "apple"
+    "apple": s("x"),
 }
 
 
