@@ -79,3 +79,36 @@ def test_uncommitted_blocks_expire():
 
     code, before, after = asyncio.run(run())
     assert code == 10 and len(before) == 1 and after == []
+
+
+def test_pack_compaction_reclaims_dead_space():
+    """Small blobs share pack files; when most of a pack is dead, its live blobs move and the pack goes."""
+    async def run() -> tuple[int, list, list, dict]:
+        cloudlet = Cloudlet(Settings(in_memory=True))
+        service = cloudlet.add(BlobService(cloudlet))
+        await cloudlet.start()
+        engine = service.engine
+        try:
+            await engine.create_container("devstoreaccount1", "packs", {}, None)
+            for i in range(10):
+                await engine.put_blob("devstoreaccount1", "packs", f"b{i}", _body(bytes([i]) * 1000),
+                                      WriteOptions(length=1000))
+            await engine.snapshot("devstoreaccount1", "packs", "b9", None, Conditions(), None)
+            old_pack = engine.files.packs.current
+            engine.files.packs.close()  # the next write opens a new pack, so the old one may be rewritten
+            for i in range(8):
+                await engine.delete_blob("devstoreaccount1", "packs", f"b{i}", "", None, Conditions(), None)
+            rewritten = await engine.compact_packs()
+            packs = sorted(p.name for p in engine.files.pack_dir.iterdir())
+            contents = {}
+            for name in ("b8", "b9"):
+                blob, start, end = await engine.open_blob("devstoreaccount1", "packs", name, "", None, Conditions(),
+                                                          None, None)
+                contents[name] = blob.data
+        finally:
+            await cloudlet.stop()
+        return rewritten, packs, [old_pack], contents
+
+    rewritten, packs, old, contents = asyncio.run(run())
+    assert rewritten == 1 and old[0] not in packs and len(packs) == 1
+    assert contents == {"b8": bytes([8]) * 1000, "b9": bytes([9]) * 1000}

@@ -27,6 +27,7 @@ class BlobEngine(ContainerOps, BlobWrites, BlobReads, BlobChanges, Listing):
     async def start(self) -> None:
         await self.recover()
         await self.expire_staged_blocks()
+        await self.compact_packs()
         self._sweeper = asyncio.create_task(self._sweep(), name="blob-staged-sweeper")
 
     async def stop(self) -> None:
@@ -48,13 +49,36 @@ class BlobEngine(ContainerOps, BlobWrites, BlobReads, BlobChanges, Listing):
 
         return await self.commit_with_files([], run)
 
+    async def compact_packs(self, max_dead: float = 0.5) -> int:
+        """Rewrite packs of which more than `max_dead` is dead space (overwritten or deleted small blobs):
+        their live extents are copied to the open pack, the rows re-pointed in one transaction, and the old
+        pack deleted once nothing points into it. Returns how many packs were rewritten."""
+        rewritten = 0
+        for pack_id, live in await self.tx_read(lambda tx: tx.pack_usage()):
+            if self.files.packs.busy(pack_id):
+                continue
+            size = await asyncio.to_thread(self.files.pack_size, pack_id)
+            if not size or live > size * (1 - max_dead):
+                continue
+            extents = await self.tx_read(lambda tx: tx.pack_extents(pack_id))
+            moves = await asyncio.to_thread(self.files.repack, pack_id, extents)
+
+            def run(tx: Any) -> tuple[None, list[str]]:
+                tx.move_extents(pack_id, moves)
+                return None, tx.release([pack_id])
+
+            await self.commit_with_files([m[2] for m in moves], run)
+            rewritten += 1
+        return rewritten
+
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(3600)
             try:
                 await self.expire_staged_blocks()
+                await self.compact_packs()
             except Exception:  # a failed sweep is retried in an hour; it must not end the task
-                log.exception("expiring staged blocks failed")
+                log.exception("blob sweep failed")
 
     async def reset(self) -> None:
         await self.tx_write(lambda tx: tx.reset())

@@ -240,6 +240,27 @@ class BlobFiles:
         crc = None if sink.crc is None else sink.crc.to_bytes(8, "little")
         return Written(file_id, sink.size, sink.md5.digest(), crc)
 
+    def pack_size(self, pack_id: str) -> int:
+        try:
+            return (self.pack_dir / pack_id).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def repack(self, pack_id: str, extents: list[tuple[int, int]]) -> list[tuple[int, int, str, int]]:
+        """Copy the live extents of a pack into the open pack (blocking); returns the moves to commit."""
+        moves = []
+        fd = os.open(self.pack_dir / pack_id, os.O_RDONLY)
+        try:
+            for offset, length in extents:
+                data = os.pread(fd, length, offset)
+                if len(data) != length:
+                    raise OSError(f"pack {pack_id} is shorter than its extents")
+                new_id, new_offset = self.packs.append(data)
+                moves.append((offset, length, new_id, new_offset))
+        finally:
+            os.close(fd)
+        return moves
+
     def settle(self, file_ids: Iterable[str]) -> None:
         """Move committed files from incoming/ to objects/ (blocking: run in a thread)."""
         for file_id in file_ids:

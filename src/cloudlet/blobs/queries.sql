@@ -72,6 +72,17 @@ SELECT file_id FROM blob_staged_blocks WHERE staged < ?;
 -- name: delete_stale_staged
 DELETE FROM blob_staged_blocks WHERE staged < ?;
 
+-- name: pack_usage
+SELECT file_id, sum(length) AS live FROM (
+    SELECT DISTINCT file_id, file_offset, length FROM blob_extents WHERE file_id >= 'p' AND file_id < 'q'
+) GROUP BY file_id;
+
+-- name: pack_extents
+SELECT DISTINCT file_offset, length FROM blob_extents WHERE file_id = ?;
+
+-- name: move_extent
+UPDATE blob_extents SET file_id = ?, file_offset = ? WHERE file_id = ? AND file_offset = ? AND length = ?;
+
 -- name: file_referenced
 SELECT EXISTS (SELECT 1 FROM blob_extents WHERE file_id = ?)
     OR EXISTS (SELECT 1 FROM blob_staged_blocks WHERE file_id = ?);

@@ -144,6 +144,18 @@ class BlobTx:
         self.conn.execute(Q["delete_stale_staged"], (cutoff,))
         return files
 
+    def pack_usage(self) -> list[tuple[str, int]]:
+        """(pack id, live bytes) for every pack some extent points into (shared extents counted once)."""
+        return [(r["file_id"], r["live"]) for r in self._all("pack_usage")]
+
+    def pack_extents(self, pack_id: str) -> list[tuple[int, int]]:
+        return [(r["file_offset"], r["length"]) for r in self._all("pack_extents", pack_id)]
+
+    def move_extents(self, pack_id: str, moves: list[tuple[int, int, str, int]]) -> None:
+        """moves: (old offset, length, new file id, new offset)."""
+        self.conn.executemany(Q["move_extent"], [(new_id, new_off, pack_id, off, length)
+                                                 for off, length, new_id, new_off in moves])
+
     # -- files -----------------------------------------------------------------------------------
     def referenced(self, file_id: str) -> bool:
         return bool(self._one("file_referenced", file_id, file_id)[0])
