@@ -64,9 +64,10 @@ def test_message_moves_to_dlq_after_max_receive_count(sqs, make_queue):
     sent = sqs.send_message(QueueUrl=src_url, MessageBody="poison",
                             MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})
     for expected in ("1", "2"):
-        msg = sqs.receive_message(QueueUrl=src_url, VisibilityTimeout=0, AttributeNames=["ApproximateReceiveCount"],
+        msg = sqs.receive_message(QueueUrl=src_url, VisibilityTimeout=0, AttributeNames=["All"],
                                   WaitTimeSeconds=1)["Messages"][0]
         assert msg["Attributes"]["ApproximateReceiveCount"] == expected
+        sent_timestamp = msg["Attributes"]["SentTimestamp"]
     # the third receive finds the count exhausted: the message goes to the DLQ instead of to the caller
     assert sqs.receive_message(QueueUrl=src_url, VisibilityTimeout=0).get("Messages", []) == []
     moved = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=2, AttributeNames=["All"],
@@ -76,6 +77,8 @@ def test_message_moves_to_dlq_after_max_receive_count(sqs, make_queue):
     assert moved[0]["Body"] == "poison"
     assert moved[0]["MessageAttributes"] == {"k": {"DataType": "String", "StringValue": "v"}}
     assert moved[0]["Attributes"]["DeadLetterQueueSourceArn"] == queue_arn(src_name)
+    # standard queues: the move keeps the original enqueue time
+    assert moved[0]["Attributes"]["SentTimestamp"] == sent_timestamp
     assert count(sqs, src_url) == 0
 
 

@@ -174,3 +174,17 @@ def _raw_receive_or_error(endpoint: str, queue_url: str, wait: int) -> float:
     except (OSError, ValueError, http.client.HTTPException):
         pass  # a 503 or a closed connection is a fine answer to a poll cut short by shutdown
     return time.monotonic() - start
+
+
+def test_every_parked_poller_gets_its_own_message(sqs, server, queue):
+    """No lost wake-ups: five parked long polls, five sends, five distinct messages handed out promptly."""
+    url, _ = queue
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        futures = [pool.submit(_raw_receive, server.url, url, 10) for _ in range(5)]
+        time.sleep(0.5)
+        for i in range(5):
+            sqs.send_message(QueueUrl=url, MessageBody=f"for poller {i}")
+        results = [f.result(timeout=40) for f in futures]
+    bodies = sorted(r[1]["Messages"][0]["Body"] for r in results if r[1].get("Messages"))
+    assert bodies == [f"for poller {i}" for i in range(5)]
+    assert max(r[2] for r in results) < 4.0, [round(r[2], 2) for r in results]
