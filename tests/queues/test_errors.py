@@ -450,3 +450,15 @@ def test_boolean_attribute_values(sqs, value):
     name = unique("fifo") + ".fifo"
     expect_modeled(sqs, "InvalidAttributeValue", sqs.create_queue, QueueName=name,
                    Attributes={"FifoQueue": "true", "ContentBasedDeduplication": value})
+
+
+def test_add_permission_with_unknown_action(sqs, make_queue):
+    url, _ = make_queue()
+    expect_common(sqs.add_permission, "InvalidParameterValue", QueueUrl=url, Label="bad",
+                  AWSAccountIds=["111122223333"], Actions=["NoSuchAction"])
+    assert "Policy" not in attributes(sqs, url)
+
+
+@pytest.mark.parametrize("max_results", [0, 1001])
+def test_list_queues_max_results_out_of_range(sqs, max_results):
+    expect_common(sqs.list_queues, "InvalidParameterValue", MaxResults=max_results)

@@ -404,6 +404,16 @@ def test_message_size_counts_attributes(sqs, queue):
                   MessageAttributes={"attribute-name": _s("value")})
 
 
+def test_attribute_name_type_and_value_count_toward_the_size(sqs, make_queue):
+    """Attribute size = name + data type + value (UTF-8 bytes); body + attributes may not exceed the maximum."""
+    url, _ = make_queue(MaximumMessageSize=1024)
+    attrs = {"ab": _s("x" * 16)}  # 2 + 6 ("String") + 16 = 24 bytes
+    sqs.send_message(QueueUrl=url, MessageBody="b" * 1000, MessageAttributes=attrs)
+    expect_common(sqs.send_message, "InvalidParameterValue", QueueUrl=url, MessageBody="b" * 1001,
+                  MessageAttributes=attrs)
+    assert attributes(sqs, url, "ApproximateNumberOfMessages") == {"ApproximateNumberOfMessages": "1"}
+
+
 def test_message_size_counts_utf8_bytes(sqs, queue):
     url, _ = queue
     # 2-byte characters: half a MiB of them is exactly 1 MiB
