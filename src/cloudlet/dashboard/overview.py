@@ -8,7 +8,7 @@ import time
 
 from .. import __version__
 from .app import Page, View
-from .markup import h, join, table, when
+from .markup import h, table, when
 
 log = logging.getLogger("cloudlet.dashboard")
 
