@@ -123,7 +123,9 @@ def test_streaming_puts_context_first(server, library):
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert "two thousand eggs" in text and "[doc1]" in text
     assert chunks[-1].choices[0].finish_reason == "stop"
-    assert chunks[-1].choices[0].delta.model_extra.get("end_turn") is True
+    assert chunks[-1].choices[0].model_extra["end_turn"] is True
+    assert all(c.choices[0].model_extra["end_turn"] is False for c in chunks[:-1])
+    assert chunks[0].object == "extensions.chat.completion.chunk"
     assert all("context" not in (c.choices[0].delta.model_extra or {}) for c in chunks[1:])
 
 

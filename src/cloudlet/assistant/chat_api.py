@@ -99,7 +99,8 @@ class ChatFrontEnd:
             message["end_turn"] = True
             message["context"] = context
         return json_response({
-            "id": ident, "object": "chat.completion", "created": created, "model": deployment,
+            "id": ident, "object": "extensions.chat.completion" if context is not None else "chat.completion",
+            "created": created, "model": deployment,
             "system_fingerprint": None,
             "choices": [{"index": 0, "finish_reason": "stop", "message": message, "logprobs": None}],
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
@@ -108,21 +109,25 @@ class ChatFrontEnd:
 
     async def _events(self, ident: str, created: int, deployment: str, answer: str,
                       context: dict | None) -> AsyncIterator[bytes]:
+        """Azure's On Your Data stream: `extensions.chat.completion.chunk` objects with `end_turn` beside each
+        choice, the context (citations, intent) in the first delta."""
+        grounded = context is not None
+
         def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
-            payload = {"id": ident, "object": "chat.completion.chunk", "created": created, "model": deployment,
-                       "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+            choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish}
+            if grounded:
+                choice["end_turn"] = finish is not None
+            payload = {"id": ident, "object": "extensions.chat.completion.chunk" if grounded else
+                       "chat.completion.chunk", "created": created, "model": deployment, "choices": [choice]}
             return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
 
         first: dict[str, Any] = {"role": "assistant", "content": ""}
-        if context is not None:
+        if grounded:
             first["context"] = context
         yield chunk(first)
         for piece in re.findall(r"\S+\s*", answer):
             yield chunk({"content": piece})
-        last: dict[str, Any] = {}
-        if context is not None:
-            last["end_turn"] = True
-        yield chunk(last, "stop")
+        yield chunk({}, "stop")
         yield b"data: [DONE]\n\n"
 
     # -- embeddings --------------------------------------------------------------------------------
