@@ -75,6 +75,10 @@ def test_label_detection_classifies_frames_and_aggregates_segments(server, rek, 
     assert len(runs) == 1 and runs[0]["StartTimestampMillis"] == 1000 and runs[0]["EndTimestampMillis"] == 3000
     names = [d["Label"]["Name"] for d in rek.get_label_detection(JobId=job["JobId"], SortBy="NAME")["Labels"]]
     assert names == sorted(names)
+    people = {d["Label"]["Name"]: d["Label"] for d in segments["Labels"] if d["Label"]["Name"] in ("Person", "Face")}
+    assert set(people) == {"Person", "Face"}
+    face_box = people["Face"]["Instances"][0]["BoundingBox"]
+    assert 0.3 < face_box["Left"] < 0.45 and people["Face"]["Parents"] == [{"Name": "Head"}, {"Name": "Person"}]
     only = rek.start_label_detection(Video=videos.s3(server, "faces_clip.mp4"), MinConfidence=20,
                                      Settings={"GeneralLabels": {"LabelExclusionFilters": ["Military Uniform"]}})
     result = wait(rek, "get_label_detection", only["JobId"], timeout=180)

@@ -88,7 +88,7 @@ class JobEngine:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         self.tasks = []
-        self.pool.close()
+        await asyncio.to_thread(self.pool.close)
 
     async def reset(self) -> None:
         while not self.queue.empty():

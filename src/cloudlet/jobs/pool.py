@@ -63,5 +63,8 @@ class ProcessSlots:
             raise
 
     def close(self) -> None:
+        """At shutdown (running jobs were cancelled and their processes killed): idle processes exit cleanly."""
         for slot in self.slots:
-            slot.discard(kill=True)
+            executor, slot.executor = slot.executor, None
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)

