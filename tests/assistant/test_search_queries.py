@@ -97,6 +97,7 @@ def test_sdk_pages_through_more_than_fifty(index_client, index_name, server):
     assert len(list(client.search("*"))) == 120
     assert len({r["id"] for r in client.search("common")}) == 120
     assert len(list(client.search("common", top=10))) == 10
+    assert [r["year"] for r in client.search("common", order_by=["year desc"], top=3)] == [119, 118, 117]
 
 
 @pytest.mark.parametrize("text", ['"unterminated', "NEAR(bridges", "title:bridges", "c++ AND OR NOT", "-", "*bread",

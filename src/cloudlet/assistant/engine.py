@@ -21,6 +21,7 @@ KEY_CHARS = re.compile(r"^[A-Za-z0-9_\-=]{1,1024}$")
 ACTIONS = {"upload", "merge", "mergeOrUpload", "delete"}
 RRF_K = 60
 PAGE = 50
+MAX_SORTED = 100_000
 MAX_BATCH = 32000
 
 
@@ -206,6 +207,8 @@ class SearchEngine:
         vector_queries = req.get("vectorQueries") or []
         want = top + skip
         candidates = max(want + 1, 50)
+        if any(fname is not None for fname, _ in orderby):
+            candidates = MAX_SORTED  # sorting by a field ranks every match, not just the best-scoring ones
 
         async def text_part() -> tuple[list[tuple[str, float]], int | None]:
             if match is None or not search_fields:
