@@ -129,6 +129,10 @@ def test_partial_failure_answers_207(index_client, index_name, server):
                       headers={"api-key": "k"}, json={"value": [{"@search.action": "upload", "id": "c",
                                                                  "vec": [1.0, 2.0]}]})
     assert r.status_code == 400 and "dimensions" in r.json()["error"]["message"]
+    for bad in ({"year": "1990"}, {"available": "yes"}, {"tags": "history"}, {"rating": True}):
+        r = requests.post(f"{server.url}/indexes('{index_name}')/docs/search.index?api-version=2024-07-01",
+                          headers={"api-key": "k"}, json={"value": [{"@search.action": "upload", "id": "d", **bad}]})
+        assert r.status_code == 400 and "expected type" in r.json()["error"]["message"], bad
 
 
 def _batch(actions):

@@ -127,6 +127,9 @@ class SearchEngine:
                     raise bad_request(f"The request is invalid. Details: The property '{fname}' does not exist on type "
                                       f"'search.documentFields'. Make sure to only use property names that are "
                                       f"defined by the type.")
+                if value is not None and not field.is_vector and not _fits(field.type, value):
+                    raise bad_request(f"The request is invalid. Details: Cannot convert the literal "
+                                      f"'{str(value)[:100]}' of field '{fname}' to the expected type '{field.type}'.")
                 if field.is_vector and value is not None:
                     if not isinstance(value, list) or len(value) != field.dimensions:
                         raise bad_request(f"The request is invalid. Details: The vector field '{fname}' must have "
@@ -341,6 +344,21 @@ def rrf(lists: list[list[tuple[str, float]]]) -> list[tuple[str, float]]:
         for rank, (key, _) in enumerate(hits, start=1):
             scores[key] = scores.get(key, 0.0) + 1.0 / (RRF_K + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _fits(edm: str, value: Any) -> bool:
+    """Whether a JSON value can be stored in a field of this EDM type."""
+    if edm.startswith("Collection("):
+        return isinstance(value, list) and all(v is None or _fits(edm[11:-1], v) for v in value)
+    if edm in ("Edm.String", "Edm.DateTimeOffset"):
+        return isinstance(value, str)
+    if edm in ("Edm.Int32", "Edm.Int64"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if edm == "Edm.Double":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if edm == "Edm.Boolean":
+        return isinstance(value, bool)
+    return True
 
 
 def _int(value: Any, default: int, name: str) -> int:
