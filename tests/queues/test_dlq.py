@@ -220,8 +220,9 @@ def test_move_task_rate_limit_cancel_and_single_active_task(sqs, dlq_pair, make_
     assert moved < 6
     assert "TaskHandle" not in task
     time.sleep(1.5)  # a cancelled task moves nothing more
-    assert count(sqs, dlq_url) == 6 - moved
-    assert count(sqs, dest_url) == moved
+    dlq_state = attributes(sqs, dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+    assert (dlq_state, count(sqs, dest_url)) == (
+        {"ApproximateNumberOfMessages": str(6 - moved), "ApproximateNumberOfMessagesNotVisible": "0"}, moved)
 
 
 def test_list_message_move_tasks_most_recent_first(sqs, dlq_pair):
