@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .azure.errors import StorageError
+
 DEV_STORAGE_ACCOUNT = "devstoreaccount1"
 
 
@@ -75,12 +77,8 @@ class ObjectStore:
         where = self.buckets.locate(account, bucket)
         try:
             blob = await self._blobs().blob_properties(where.storage_account, where.container, key, version or "")
-        except ObjectNotFound:
-            raise
-        except Exception as exc:  # the blob store's 404s (container or blob not found)
-            if getattr(exc, "status", None) in (404, 400) or type(exc).__name__ in ("StorageError", "KeyError"):
-                raise ObjectNotFound(key) from None
-            raise
+        except StorageError as exc:
+            raise _not_found(exc, key) from None
         return int(blob.size)
 
     async def copy_to(self, account: str, bucket: str, key: str, version: str | None, target: Path) -> None:
@@ -98,10 +96,8 @@ class ObjectStore:
         try:
             blob, start, end = await engine.open_blob(where.storage_account, where.container, key, version or "",
                                                       None, Conditions(), None, None)
-        except Exception as exc:
-            if getattr(exc, "status", None) in (404, 400, 409) or type(exc).__name__ == "StorageError":
-                raise ObjectNotFound(key) from None
-            raise
+        except StorageError as exc:
+            raise _not_found(exc, key) from None
         files = engine.files
         handle = await asyncio.to_thread(open, target, "wb")
         try:
@@ -117,6 +113,12 @@ class ObjectStore:
         if root not in path.parents:
             raise ObjectNotFound(key)
         return path
+
+
+def _not_found(exc: StorageError, key: str) -> Exception:
+    """The blob store's missing container or blob (or a bad snapshot id, or an archived blob) is a missing
+    object to S3's callers; anything else is a real failure."""
+    return ObjectNotFound(key) if exc.status in (400, 404, 409) else exc
 
 
 class TopicPublisher:
