@@ -32,6 +32,11 @@ def test_full_text_ranks_by_bm25_and_highlights(books):
     assert ids(books.search("bread -sourdough", search_mode="all")) == []
     assert ids(books.search("starter -sourdough", search_mode="all")) == []
     assert ids(books.search("rivers -truss", search_mode="all")) == ["3"]
+    # searchMode any: "-" is OR NOT (Azure's documented semantics): sourdough, or anything without "bridges"
+    assert sorted(ids(books.search("sourdough -bridges"))) == ["2"]
+    assert sorted(ids(books.search("steel -sourdough"))) == ["1", "3"]
+    assert sorted(ids(books.search("-bread"))) == ["1", "3"]
+    assert sorted(ids(books.search("-floods", search_fields=["content"]))) == ["1", "2"]
     assert ids(books.search("+floods bridges")) == ["3"]
     assert ids(books.search('"truss bridges"')) == ["1"]
     assert ids(books.search("sour*")) == ["2"]

@@ -33,11 +33,14 @@ def test_html_cracking_keeps_headings_and_drops_scripts():
 
 def test_simple_query_syntax():
     assert fts_expression("*") is None
-    assert fts_expression("the bridge") == '"bridge"'
-    assert fts_expression("+steel bridge") == '"steel"'
-    assert fts_expression('"truss bridge" -wooden', "all") == '("truss bridge") NOT ("wooden")'
-    assert fts_expression("bri*") == '"bri"*'
-    assert fts_expression("the of") == '"the" OR "of"'
+    assert fts_expression("the bridge").positive == '"bridge"'
+    assert fts_expression("+steel bridge").positive == '"steel"'
+    q = fts_expression('"truss bridge" -wooden', "all")
+    assert (q.positive, q.negative, q.or_not) == ('"truss bridge"', '"wooden"', False)
+    assert fts_expression("truss -wooden").or_not is True
+    assert fts_expression("bri*").positive == '"bri"*'
+    assert fts_expression("the of").positive == '"the" OR "of"'
+    assert fts_expression("truss -wooden").fts("ALL", "{c0}") == 'ALL AND ({c0} : ("truss") OR (ALL NOT {c0} : ("wooden")))'
 
 
 def test_extractive_answer_copies_sentences_and_cites_them():

@@ -152,9 +152,10 @@ def index_token(idx: str) -> str:
     return "x" + hashlib.sha1(idx.encode()).hexdigest()[:15] + "0"
 
 
-def _scoped(idx: str, match: str, columns: list[int], all_columns: int) -> str:
-    inner = match if len(columns) == all_columns else "{" + " ".join(f"c{i}" for i in columns) + "} : (" + match + ")"
-    return f"ix : {index_token(idx)} AND ({inner})"
+def _scoped(idx: str, match: Any, columns: list[int], all_columns: int) -> str:
+    """The FTS5 expression of a TextQuery inside index `idx`, on some of its searchable columns."""
+    colspec = None if len(columns) == all_columns else "{" + " ".join(f"c{i}" for i in columns) + "}"
+    return match.fts(f"ix : {index_token(idx)}", colspec)
 
 
 def text_search(conn: sqlite3.Connection, idx: str, match: str, columns: list[int], all_columns: int, where: str,

@@ -4,6 +4,7 @@ compiled to an FTS5 MATCH expression."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 TERM = re.compile(r'[+\-|]?"[^"]*"\*?|\S+')
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -13,7 +14,29 @@ that the their there these this to was what when where which who whom why will w
 me my we our they them he she his her about tell please""".split())
 
 
-def fts_expression(search: str | None, mode: str = "any") -> str | None:
+@dataclass(frozen=True)
+class TextQuery:
+    """A parsed search: what must or may match, what must not, and whether an exclusion is Azure's searchMode
+    any "OR NOT" (`wifi -luxury` matches what has wifi or lacks luxury) rather than "AND NOT"."""
+    positive: str | None
+    negative: str | None = None
+    or_not: bool = False
+
+    def fts(self, everything: str, columns: str | None) -> str:
+        """The MATCH expression; `everything` matches every row of the index, `columns` is an FTS5 colspec."""
+        def scoped(expr: str) -> str:
+            return f"({expr})" if columns is None else f"{columns} : ({expr})"
+
+        if self.positive is None:
+            return f"{everything} NOT {scoped(self.negative or '')}"
+        if self.negative is None:
+            return f"{everything} AND {scoped(self.positive)}"
+        if self.or_not:
+            return f"{everything} AND ({scoped(self.positive)} OR ({everything} NOT {scoped(self.negative)}))"
+        return f"{everything} AND ({scoped(self.positive)} NOT {scoped(self.negative)})"
+
+
+def fts_expression(search: str | None, mode: str = "any") -> TextQuery | None:
     """None means "match every document" (`*` or an empty search)."""
     text = (search or "").strip()
     if not text or text == "*":
@@ -40,22 +63,14 @@ def fts_expression(search: str | None, mode: str = "any") -> str | None:
             optional.append(term)
     content = [t for t in optional if not t.startswith("~")]
     optional = content or [t[1:] for t in optional]
+    negative = " OR ".join(excluded) or None
     if required:
-        expr = " AND ".join(required)
-    elif optional:
-        expr = " OR ".join(optional)
-    else:
-        return None  # only exclusions: Azure matches everything else; close enough to match all here
-    if excluded:
-        expr = f"({expr}) NOT ({' OR '.join(excluded)})"
-    return expr
+        return TextQuery(" AND ".join(required), negative)
+    if optional:
+        return TextQuery(" OR ".join(optional), negative, or_not=mode != "all")
+    return TextQuery(None, negative) if negative else None
 
 
 def _term(words: list[str], prefix: bool, stop: bool = False) -> str:
     quoted = '"' + " ".join(words) + '"' + ("*" if prefix else "")
     return "~" + quoted if stop else quoted
-
-
-def query_words(search: str | None) -> list[str]:
-    """The content words of a query, for highlighting and the answer generator."""
-    return [w for w in WORD.findall((search or "").lower()) if w not in STOPWORDS]
