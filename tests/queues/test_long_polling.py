@@ -188,3 +188,29 @@ def test_every_parked_poller_gets_its_own_message(sqs, server, queue):
     bodies = sorted(r[1]["Messages"][0]["Body"] for r in results if r[1].get("Messages"))
     assert bodies == [f"for poller {i}" for i in range(5)]
     assert max(r[2] for r in results) < 4.0, [round(r[2], 2) for r in results]
+
+
+def test_fifo_long_poll_wakes_when_the_group_is_unlocked_by_a_delete(sqs, make_queue):
+    url, _ = make_queue(fifo=True, VisibilityTimeout=30)
+    for body in ("a1", "a2"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="A", MessageDeduplicationId=body)
+    head = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    assert head["Body"] == "a1"
+    timer = threading.Timer(0.5, lambda: sqs.delete_message(QueueUrl=url, ReceiptHandle=head["ReceiptHandle"]))
+    timer.start()
+    try:
+        resp, elapsed = timed(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=10)
+    finally:
+        timer.join()
+    assert [m["Body"] for m in resp["Messages"]] == ["a2"]
+    assert elapsed < 3.0, elapsed
+
+
+def test_fifo_long_poll_wakes_when_the_head_becomes_visible_again(sqs, make_queue):
+    url, _ = make_queue(fifo=True, VisibilityTimeout=1)
+    for body in ("h1", "h2"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="H", MessageDeduplicationId=body)
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "h1"
+    resp, elapsed = timed(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=10, MaxNumberOfMessages=1)
+    assert [m["Body"] for m in resp["Messages"]] == ["h1"]
+    assert elapsed < 3.0, elapsed
