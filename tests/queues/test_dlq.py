@@ -290,3 +290,16 @@ def test_redrive_policy_accepts_max_receive_count_as_a_string(sqs, make_queue):
     policy = json.loads(attributes(sqs, url, "RedrivePolicy")["RedrivePolicy"])
     assert int(policy["maxReceiveCount"]) == 5
     assert sqs.list_dead_letter_source_queues(QueueUrl=dlq_url)["queueUrls"] == [url]
+
+
+def test_fifo_message_keeps_its_group_in_the_fifo_dlq(sqs, make_queue):
+    dlq_url, dlq_name = make_queue(fifo=True)
+    src_url, _ = make_queue(fifo=True, RedrivePolicy=json.dumps(
+        {"deadLetterTargetArn": queue_arn(dlq_name), "maxReceiveCount": 1}))
+    sent = sqs.send_message(QueueUrl=src_url, MessageBody="fifo poison", MessageGroupId="G",
+                            MessageDeduplicationId="poison-1")
+    push_to_dlq(sqs, src_url, dlq_url, 1)
+    msg = sqs.receive_message(QueueUrl=dlq_url, AttributeNames=["All"], WaitTimeSeconds=1)["Messages"][0]
+    assert (msg["MessageId"], msg["Body"]) == (sent["MessageId"], "fifo poison")
+    assert msg["Attributes"]["MessageGroupId"] == "G"
+    assert msg["Attributes"]["MessageDeduplicationId"] == "poison-1"
