@@ -1,7 +1,8 @@
 """Answer generation: the built-in offline extractive generator, and an OpenAI-compatible upstream.
 
-The built-in generator is not a language model. It picks, from the retrieved chunks, the sentences that share
-the most (rare) words with the question, copies them verbatim, and cites after each the chunk it came from.
+The built-in generator is not a language model. It picks, from the retrieved chunks, the sentences closest to
+the question (by the rare words they share with it, and by meaning through the embedding model), copies them
+verbatim, and cites after each the chunk it came from.
 It never writes a word that is not in a cited chunk, so its citations are exact; it cannot paraphrase,
 summarise across sources, reason, or answer anything the chunks do not literally say."""
 
