@@ -267,3 +267,50 @@ def test_other_accounts_queue_and_topic(server, sns):
     assert resp["Messages"][0]["Body"] == "across accounts"
     other_sns = aws_client("sns", server.url, access_key="111122223333")
     assert arn not in [t["TopicArn"] for t in other_sns.list_topics()["Topics"]]
+
+
+BAD_REQUESTS = [
+    {"Action": "AddPermission", "TopicArn": "{topic}", "Label": "x", "AWSAccountId.member.1": "111122223333",
+     "ActionName": ""},
+    {"Action": "AddPermission", "TopicArn": "{topic}", "Label": "bad label!", "AWSAccountId.member.1": "1",
+     "ActionName.member.1": "Publish"},
+    {"Action": "Publish", "TopicArn": "{topic}", "Message": "m", "MessageAttributes.entry.1.Name": "a",
+     "MessageAttributes.entry.1.Value.StringValue": "v"},
+    {"Action": "Publish", "TopicArn": "arn:aws:sns:us-east-1:000000000000:", "Message": "m"},
+    {"Action": "Publish", "TopicArn": "{topic}"},
+    {"Action": "Subscribe", "TopicArn": "{topic}"},
+    {"Action": "Subscribe", "TopicArn": "{topic}", "Protocol": "sqs", "Endpoint": "arn:aws:sqs:us-east-1:1:q",
+     "Attributes.entry.1.key": "RedrivePolicy", "Attributes.entry.1.value": '"just a string"'},
+    {"Action": "Subscribe", "TopicArn": "{topic}", "Protocol": "sqs", "Endpoint": "arn:aws:sqs:us-east-1:1:q",
+     "Attributes.entry.1.key": "FilterPolicy", "Attributes.entry.1.value": "[1, 2]"},
+    {"Action": "SetTopicAttributes", "TopicArn": "{topic}", "AttributeName": "Policy", "AttributeValue": "[]"},
+    {"Action": "SetTopicAttributes", "TopicArn": "{topic}", "AttributeName": "DeliveryPolicy",
+     "AttributeValue": '{"http": {"defaultHealthyRetryPolicy": {"numRetries": "3"}}}'},
+    {"Action": "ListTopics", "NextToken": "%%%not-base64"},
+    {"Action": "ListSubscriptions", "NextToken": "////"},
+    {"Action": "PublishBatch", "TopicArn": "{topic}", "PublishBatchRequestEntries.member.1.Message": "no id"},
+    {"Action": "GetSubscriptionAttributes", "SubscriptionArn": "arn:aws:sns:us-east-1:000000000000:t:x"},
+    {"Action": "ConfirmSubscription", "TopicArn": "{topic}", "Token": ""},
+    {"Action": "CreateTopic", "Name": "t", "Attributes.entry.1.key": "FifoTopic", "Attributes.entry.1.value": "maybe"},
+    {"Action": "TagResource", "ResourceArn": "{topic}", "Tags.member.1.Key": "", "Tags.member.1.Value": "v"},
+]
+
+
+@pytest.mark.parametrize("params", BAD_REQUESTS, ids=[str(i) for i in range(len(BAD_REQUESTS))])
+def test_bad_input_gets_an_aws_error_never_a_500(server, sns, params):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    topic = sns.create_topic(Name="bad-input-topic")["TopicArn"]
+    form = {k: v.replace("{topic}", topic) for k, v in params.items()}
+    body = urllib.parse.urlencode({**form, "Version": "2010-03-31"}).encode()
+    request = urllib.request.Request(server.url + "/", data=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/sns/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    assert 400 <= info.value.code < 500
+    text = info.value.read().decode()
+    assert "<ErrorResponse" in text and "<Code>" in text

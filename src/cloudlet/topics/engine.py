@@ -187,9 +187,11 @@ class TopicEngine:
                           f"and {MAX_MESSAGE_SIZE}.")
         if name in ("Policy", "DataProtectionPolicy") and value:
             try:
-                json.loads(value)
+                doc = json.loads(value)
             except ValueError:
-                raise invalid(f"{name}: failed to parse JSON.") from None
+                doc = None
+            if not isinstance(doc, dict) or not isinstance(doc.get("Statement", []), list):
+                raise invalid(f"{name}: failed to parse JSON.")
 
     @staticmethod
     def _check_tags(tags: dict[str, str]) -> None:
@@ -255,6 +257,10 @@ class TopicEngine:
             raise
 
     async def add_permission(self, topic: Topic, label: str, accounts: list[str], actions: list[str]) -> None:
+        if not accounts or not actions:
+            raise invalid("AWSAccountId and ActionName must not be empty")
+        if not re.match(r"^[A-Za-z0-9_-]{1,100}$", label):
+            raise invalid("Label")
         policy = json.loads(topic.attributes.get("Policy") or default_policy(topic.arn, topic.account))
         statements = policy.setdefault("Statement", [])
         if any(s.get("Sid") == label for s in statements):
@@ -305,7 +311,7 @@ class TopicEngine:
         await self._check_endpoint(topic, protocol, endpoint)
         attributes = dict(attributes)
         for name, value in attributes.items():
-            await self._check_subscription_attribute(topic, protocol, name, value, attributes, subscribing=True)
+            self._check_subscription_attribute(topic, protocol, name, value, attributes, subscribing=True)
         for sub in await self.subscriptions.get(topic.arn) or []:
             if sub.protocol == protocol and sub.endpoint == endpoint:
                 if any(sub.attributes.get(k, "") != v for k, v in attributes.items()):
@@ -342,7 +348,7 @@ class TopicEngine:
             if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", endpoint):
                 raise invalid("Email address")
 
-    async def _check_subscription_attribute(self, topic: Topic, protocol: str, name: str, value: str,
+    def _check_subscription_attribute(self, topic: Topic, protocol: str, name: str, value: str,
                                             attributes: dict[str, str], subscribing: bool) -> None:
         reason = "Attributes Reason: " if subscribing else ""
         if name not in SUBSCRIPTION_ATTRIBUTES:
@@ -379,7 +385,7 @@ class TopicEngine:
         if name == "FilterPolicyScope" and value in filter_policy.SCOPES and attrs.get("FilterPolicy"):
             filter_policy.parse(attrs["FilterPolicy"], value, False)  # the policy must hold in its new scope
         probe = {**attrs, name: value}
-        await self._check_subscription_attribute(topic, sub.protocol, name, value, probe, subscribing=False)
+        self._check_subscription_attribute(topic, sub.protocol, name, value, probe, subscribing=False)
         if value == "":
             attrs.pop(name, None)
         else:
