@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 import urllib.request
@@ -49,7 +50,7 @@ class Endpoint:
     answer 500, to /slow hang while `slow` is set; with confirm=True it GETs the SubscribeURL of every
     SubscriptionConfirmation, as a subscriber would."""
 
-    def __init__(self, confirm: bool = True) -> None:
+    def __init__(self, confirm: bool = True, tls: tuple[str, str] | None = None) -> None:
         self.requests: list[dict] = []
         self.confirm = confirm
         self.status = 200
@@ -82,7 +83,13 @@ class Endpoint:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:  # (certificate file, key file)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @staticmethod

@@ -250,3 +250,57 @@ def _wait_files(folder: Path, count: int, timeout: float = 10) -> list[Path]:
             return files
         time.sleep(0.05)
     raise AssertionError(f"{count} emails not written to {folder}")
+
+
+def _self_signed(directory: Path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 that the server under test is told to trust (SSL_CERT_FILE)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = directory / "endpoint.pem", directory / "endpoint.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+def test_https_delivery_verifies_the_endpoint_certificate(tmp_path):
+    from conftest import ServerProcess, aws_client
+
+    cert, key = _self_signed(tmp_path)
+    trusted = ServerProcess(tmp_path / "trusting", env={"SSL_CERT_FILE": cert}).start()
+    untrusted = ServerProcess(tmp_path / "default").start()
+    endpoint = Endpoint(tls=(cert, key))
+    try:
+        assert endpoint.url.startswith("https://")
+        sns = aws_client("sns", trusted.url)
+        topic = sns.create_topic(Name=unique())["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=endpoint.url + "/secure")
+        [confirmation] = endpoint.of_type("SubscriptionConfirmation")
+        sub = sns.confirm_subscription(TopicArn=topic, Token=json.loads(confirmation["body"])["Token"])
+        sns.publish(TopicArn=topic, Message="over TLS")
+        [note] = endpoint.of_type("Notification")
+        assert json.loads(note["body"])["Message"] == "over TLS"
+        assert note["headers"]["x-amz-sns-subscription-arn"] == sub["SubscriptionArn"]
+        # a server that does not trust the endpoint's certificate never delivers to it, as in AWS
+        other = aws_client("sns", untrusted.url)
+        topic = other.create_topic(Name=unique())["TopicArn"]
+        other.subscribe(TopicArn=topic, Protocol="https", Endpoint=endpoint.url + "/untrusted")
+        assert endpoint.of_type("SubscriptionConfirmation", 2, timeout=2)[1:] == []
+    finally:
+        endpoint.close()
+        trusted.stop()
+        untrusted.stop()
