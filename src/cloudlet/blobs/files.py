@@ -26,6 +26,7 @@ from .crc64 import crc64
 
 WRITE_CHUNK = 1 << 20
 READ_CHUNK = 1 << 20
+SYNC_EVERY = 16 * 1024 * 1024
 PACK_THRESHOLD = 256 * 1024
 PACK_MAX = 64 * 1024 * 1024
 
@@ -136,6 +137,7 @@ class _Sink:
         self.md5 = hashlib.md5()
         self.crc = 0 if want_crc else None
         self.size = 0
+        self.unsynced = 0
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -146,6 +148,10 @@ class _Sink:
         if self.crc is not None:
             self.crc = crc64(data, self.crc)
         self.size += len(data)
+        self.unsynced += len(data)
+        if self.durable and self.unsynced >= SYNC_EVERY:  # flush as we go, so the final fsync is short
+            os.fdatasync(self.fd)
+            self.unsynced = 0
 
     def finish(self) -> None:
         if self.durable:
@@ -215,25 +221,34 @@ class BlobFiles:
         file_id = uuid.uuid4().hex
         sink: _Sink | None = None
         buffer: list[bytes] = []
-        held = 0
+        held = received = 0
+        in_flight: asyncio.Future | None = None  # one chunk is written while the next is received
         try:
             async for chunk in body:
                 held += len(chunk)
+                received += len(chunk)
                 buffer.append(chunk)
-                if (sink.size if sink else 0) + held > limit:
+                if received > limit:
                     raise StorageError(413, "RequestBodyTooLarge")
                 if held >= WRITE_CHUNK:
                     if sink is None:
                         sink = await asyncio.to_thread(_Sink, self.incoming / file_id, self.durable, want_crc)
-                    await asyncio.to_thread(sink.write, b"".join(buffer))
+                    if in_flight is not None:
+                        await in_flight
+                    in_flight = asyncio.ensure_future(asyncio.to_thread(sink.write, b"".join(buffer)))
                     buffer, held = [], 0
             data = b"".join(buffer)
             if sink is None:  # small body: one trip to a worker thread for open, write, fsync, close
                 sink = await asyncio.to_thread(_Sink.whole, self.incoming / file_id, self.durable, want_crc, data)
             else:
+                if in_flight is not None:
+                    await in_flight
+                    in_flight = None
                 await asyncio.to_thread(sink.write, data)
                 await asyncio.to_thread(sink.finish)
         except BaseException:
+            if in_flight is not None:
+                await asyncio.gather(in_flight, return_exceptions=True)
             if sink is not None:
                 await asyncio.to_thread(sink.abandon)
             raise

@@ -4,7 +4,6 @@ CORS headers and error XML. Never a traceback: an unexpected failure is Azure's 
 from __future__ import annotations
 
 import logging
-import socket
 import time
 
 from ..azure.accounts import Accounts
@@ -24,18 +23,6 @@ DEFAULT_VERSION = "2025-11-05"
 DRAIN_LIMIT = 1 << 20
 
 
-def _no_delay(receive: Receive) -> None:
-    """Send small responses at once: uvicorn writes headers and body separately, and with Nagle's algorithm on
-    the body then waits for the client's delayed ACK (~40 ms per request). Best effort on uvicorn's transport."""
-    transport = getattr(getattr(receive, "__self__", None), "transport", None)
-    sock = transport.get_extra_info("socket") if transport is not None else None
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except (OSError, AttributeError):
-            pass
-
-
 class BlobFrontEnd:
     def __init__(self, engine: BlobEngine, accounts: Accounts) -> None:
         self.engine = engine
@@ -45,7 +32,6 @@ class BlobFrontEnd:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         call = None
-        _no_delay(receive)
         try:
             call = BlobCall(scope, receive)
             host_account = call.host_account()
