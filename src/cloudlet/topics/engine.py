@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import binascii
 import hashlib
 import json
@@ -22,11 +23,12 @@ from typing import Any
 
 from ..aws.errors import AwsError
 from ..cache import ReadMostlyCache
+from ..queues.checksums import md5_text
 from ..queues.engine import QueueEngine, parse_arn as parse_queue_arn
 from ..store.queue_records import NewMessage, QueueRecord
 from . import delivery_policy, filter_policy
 from .delivery import Deliverer
-from .envelope import SNS_SENDER_ID, Envelopes, Published, http_headers
+from .envelope import SNS_SENDER_ID, Envelopes, Published, http_headers, message_id
 from .records import Delivery, Fanout, PublishUnit, Subscription, Topic
 from .signing import Signer
 from .sqlite_store import SqliteTopicStore
@@ -500,6 +502,7 @@ class TopicEngine:
 
     def _fanout(self, pub: Published, matched: list, base_url: str, version: str, seq: str | None) -> Fanout:
         fanout = Fanout()
+        validated: dict[tuple, tuple[NewMessage, int]] = {}
         for sub, queue, dlq in matched:
             raw = sub.raw
             if sub.protocol in ("email", "email-json"):
@@ -525,7 +528,7 @@ class TopicEngine:
             try:
                 if queue is None:
                     raise AwsError("QueueDoesNotExist", "The specified queue does not exist.")
-                fanout.sqs.append((queue, self.queues.prepare(queue, entry, SNS_SENDER_ID)[0]))
+                fanout.sqs.append((queue, self._sqs_message(queue, entry, raw, validated)))
             except AwsError as err:
                 if dlq is None:
                     log.warning("cannot deliver %s to %s (%s: %s) and the subscription has no RedrivePolicy",
@@ -533,6 +536,27 @@ class TopicEngine:
                     continue
                 fanout.sqs.append((dlq, self.dead_letter_message(dlq, body, pub.message_id, pub.group_id)))
         return fanout
+
+
+    def _sqs_message(self, queue: QueueRecord, entry: dict[str, Any], raw: bool,
+                     validated: dict[tuple, tuple[NewMessage, int]]) -> NewMessage:
+        """The SQS message for one subscription. The queue engine validates the first one for queues with the
+        same limits; the others differ from it only by their id and, enveloped, by the ASCII UnsubscribeURL,
+        so they reuse its validation and only their size is checked again."""
+        attrs = queue.attributes
+        shape = (raw, queue.fifo, attrs.get("MaximumMessageSize"), attrs.get("DelaySeconds"),
+                 attrs.get("DeduplicationScope"), attrs.get("ContentBasedDeduplication"))
+        body = entry["MessageBody"]
+        known = validated.get(shape)
+        if known is not None:
+            first, extra = known  # extra: the bytes the first message counted beyond its body
+            size = len(body.encode("utf-8")) + extra
+            if size <= queue.attr_int("MaximumMessageSize"):
+                return dataclasses.replace(first, message_id=message_id(), body=body,
+                                           md5_body=first.md5_body if body == first.body else md5_text(body))
+        message, size = self.queues.prepare(queue, entry, SNS_SENDER_ID)
+        validated.setdefault(shape, (message, size - len(body.encode("utf-8"))))
+        return message
 
 
 def _compiled_filter(sub: Subscription) -> Any:
