@@ -303,3 +303,16 @@ def test_fifo_message_keeps_its_group_in_the_fifo_dlq(sqs, make_queue):
     assert (msg["MessageId"], msg["Body"]) == (sent["MessageId"], "fifo poison")
     assert msg["Attributes"]["MessageGroupId"] == "G"
     assert msg["Attributes"]["MessageDeduplicationId"] == "poison-1"
+
+
+def test_cancel_a_completed_move_task_is_refused(sqs, dlq_pair):
+    """Only RUNNING tasks can be cancelled (CancelMessageMoveTask reference)."""
+    src_url, _, dlq_url, dlq_name = dlq_pair
+    sqs.send_message(QueueUrl=src_url, MessageBody="done")
+    push_to_dlq(sqs, src_url, dlq_url, 1)
+    handle = sqs.start_message_move_task(SourceArn=queue_arn(dlq_name))["TaskHandle"]
+    wait_task(sqs, queue_arn(dlq_name))
+    with pytest.raises(ClientError) as info:
+        sqs.cancel_message_move_task(TaskHandle=handle)
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 404)
+    assert sqs.list_message_move_tasks(SourceArn=queue_arn(dlq_name))["Results"][0]["Status"] == "COMPLETED"
