@@ -359,51 +359,6 @@ class Indexers:
         await self.db.write(lambda c: c.execute("DELETE FROM search_indexer_items WHERE indexer = ? AND item = ?",
                                                 (indexer, name)))
 
-    # -- front end ---------------------------------------------------------------------------------
-    async def collection(self, request: Any, kind: str) -> Any:
-        from .search_api import _body, _json
-
-        registry = self.datasources if kind == "datasources" else self.indexers
-        if request.method == "GET":
-            return _json({"value": [self.get(kind, n) for n in sorted(registry)]})
-        if request.method == "POST":
-            body = _body(request)
-            if kind == "datasources":
-                await self.put_datasource(body, None, True)
-            else:
-                await self.put_indexer(body, None, True)
-            return _json(self.get(kind, body["name"]), 201)
-        raise SearchError(405, "MethodNotAllowed", f"{request.method} is not allowed here.")
-
-    async def item(self, request: Any, kind: str, name: str, rest: str) -> Any:
-        from ..http import Response
-        from .search_api import _body, _json
-
-        if kind == "indexers" and rest:
-            if rest == "/search.status" and request.method == "GET":
-                return _json(self.status(name))
-            if rest == "/search.run" and request.method == "POST":
-                await self.run_now(name)
-                return Response(202)
-            if rest == "/search.reset" and request.method == "POST":
-                await self.reset(name)
-                return Response(204)
-            raise not_found(f"The requested resource {request.path} does not exist.")
-        if rest:
-            raise not_found(f"The requested resource {request.path} does not exist.")
-        if request.method == "GET":
-            return _json(self.get(kind, name))
-        if request.method == "PUT":
-            body = _body(request)
-            put = self.put_datasource if kind == "datasources" else self.put_indexer
-            created = await put(body, name, False)
-            return _json(self.get(kind, name), 201 if created else 200)
-        if request.method == "DELETE":
-            if not await self.delete(kind, name):
-                self.get(kind, name)  # raises Azure's 404
-            return Response(204)
-        raise SearchError(405, "MethodNotAllowed", f"{request.method} is not allowed here.")
-
 
 def _error(key: str, name: str, message: str, status: int) -> dict[str, Any]:
     return {"key": key, "errorMessage": message, "statusCode": status, "name": name, "details": None,

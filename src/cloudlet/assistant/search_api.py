@@ -18,12 +18,12 @@ DOC = re.compile(r"^/docs(?:\('(?P<qkey>(?:[^']|'')*)'\)|/(?P<key>[^/]+))?$")
 ODATA_NONE = "application/json; odata.metadata=none; odata.streaming=true"
 
 
-def _json(payload: Any, status: int = 200) -> Response:
+def odata_json(payload: Any, status: int = 200) -> Response:
     body = json.dumps(payload, separators=(",", ":")).encode()
     return Response(status, body, [("content-type", ODATA_NONE)])
 
 
-def _body(request: Request) -> Any:
+def json_body(request: Request) -> Any:
     if not request.body:
         raise bad_request("The request is invalid. Details: The request body is empty.")
     try:
@@ -59,7 +59,7 @@ class SearchFrontEnd:
         name = m["qname"].replace("''", "'") if m["qname"] is not None else m["name"]
         rest = m["rest"] or ""
         if coll == "servicestats":
-            return _json({"counters": {"indexesCount": {"usage": len(self.engine.indexes), "quota": 1000}},
+            return odata_json({"counters": {"indexesCount": {"usage": len(self.engine.indexes), "quota": 1000}},
                           "limits": {"maxFieldsPerIndex": 1000}})
         if coll == "indexes":
             if name is None:
@@ -67,10 +67,10 @@ class SearchFrontEnd:
             if not rest:
                 return await self._index(request, name)
             return await self._index_child(request, name, rest)
-        kind = self.service.indexers
+        indexers = self.service.indexer_api
         if name is None:
-            return await kind.collection(request, coll)
-        return await kind.item(request, coll, name, rest)
+            return await indexers.collection(request, coll)
+        return await indexers.item(request, coll, name, rest)
 
     # -- /indexes ------------------------------------------------------------------------------
     async def _indexes(self, request: Request) -> Response:
@@ -78,27 +78,27 @@ class SearchFrontEnd:
             names = sorted(self.engine.indexes)
             select = request.query.get("$select")
             if select == "name":
-                return _json({"value": [{"name": n} for n in names]})
-            return _json({"value": [self.engine.index_json(n) for n in names]})
+                return odata_json({"value": [{"name": n} for n in names]})
+            return odata_json({"value": [self.engine.index_json(n) for n in names]})
         if request.method == "POST":
-            body = _body(request)
+            body = json_body(request)
             if isinstance(body, dict) and body.get("name") in self.engine.indexes:
                 raise SearchError(409, "ResourceNameAlreadyInUse",
                                   f"Cannot create index '{body['name']}' because it already exists.")
             await self.engine.put_index(body)
-            return _json(self.engine.index_json(body["name"]), 201)
+            return odata_json(self.engine.index_json(body["name"]), 201)
         raise SearchError(405, "MethodNotAllowed", f"{request.method} is not allowed on /indexes.")
 
     async def _index(self, request: Request, name: str) -> Response:
         if request.method == "GET":
             self.engine.get_index(name)
-            return _json(self.engine.index_json(name))
+            return odata_json(self.engine.index_json(name))
         if request.method == "PUT":
-            created = await self.engine.put_index(_body(request), name, request.headers.get("if-match"),
+            created = await self.engine.put_index(json_body(request), name, request.headers.get("if-match"),
                                                   request.headers.get("if-none-match"))
             if "return=minimal" in request.headers.get("prefer", ""):
                 return Response(204)
-            return _json(self.engine.index_json(name), 201 if created else 200)
+            return odata_json(self.engine.index_json(name), 201 if created else 200)
         if request.method == "DELETE":
             await self.engine.delete_index(name)  # Azure's 404 when there is no such index
             return Response(204)
@@ -108,26 +108,26 @@ class SearchFrontEnd:
         engine = self.engine
         q = request.query
         if rest in ("/docs/search.index", "/docs/index") and request.method == "POST":
-            status, results = await engine.index_documents(name, _body(request))
-            return _json({"value": results}, status)
+            status, results = await engine.index_documents(name, json_body(request))
+            return odata_json({"value": results}, status)
         if rest in ("/docs/search.post.search", "/docs/search") and request.method == "POST":
-            return _json(await engine.search(name, _body(request)))
+            return odata_json(await engine.search(name, json_body(request)))
         if rest == "/docs/$count" and request.method == "GET":
             count = await engine.count(name)
             return Response(200, str(count).encode(), [("content-type", "text/plain")])
         if rest == "/search.stats" and request.method == "GET":
             count = await engine.count(name)
-            return _json({"documentCount": count, "storageSize": 0, "vectorIndexSize": 0})
+            return odata_json({"documentCount": count, "storageSize": 0, "vectorIndexSize": 0})
         if rest == "/docs" and request.method == "GET":
             req = {"search": q.get("search"), "filter": q.get("$filter"), "select": q.get("$select"),
                    "top": q.get("$top"), "skip": q.get("$skip"), "orderby": q.get("$orderby"),
                    "count": q.get("$count") == "true", "searchFields": q.get("searchFields"),
                    "searchMode": q.get("searchMode"), "highlight": q.get("highlight")}
-            return _json(await engine.search(name, {k: v for k, v in req.items() if v is not None}))
+            return odata_json(await engine.search(name, {k: v for k, v in req.items() if v is not None}))
         m = DOC.match(rest)
         if m and request.method == "GET" and (m["qkey"] is not None or m["key"] is not None):
             key = m["qkey"].replace("''", "'") if m["qkey"] is not None else m["key"]
             select = q.get("$select")
-            return _json(await engine.get_document(name, key, select.split(",") if select else None))
+            return odata_json(await engine.get_document(name, key, select.split(",") if select else None))
         engine.get_index(name)
         raise not_found(f"The requested resource {request.path} does not exist.")

@@ -21,6 +21,7 @@ class AssistantService:
 
     def __init__(self, cloudlet: Any) -> None:
         from .chat_api import ChatFrontEnd
+        from .indexer_api import IndexerFrontEnd
         from .indexers import Indexers
         from .search_api import SearchFrontEnd
 
@@ -29,6 +30,7 @@ class AssistantService:
         self.embedder = Embedder()
         self.engine = SearchEngine(cloudlet.db, self.embedder)
         self.indexers = Indexers(self)
+        self.indexer_api = IndexerFrontEnd(self.indexers)
         self.search_api = SearchFrontEnd(self)
         self.chat_api = ChatFrontEnd(self)
 
