@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import dataclasses
+import copy
 import binascii
 import hashlib
 import json
@@ -552,8 +552,10 @@ class TopicEngine:
             first, extra = known  # extra: the bytes the first message counted beyond its body
             size = len(body.encode("utf-8")) + extra
             if size <= queue.attr_int("MaximumMessageSize"):
-                return dataclasses.replace(first, message_id=message_id(), body=body,
-                                           md5_body=first.md5_body if body == first.body else md5_text(body))
+                clone = copy.copy(first)
+                clone.message_id, clone.body = message_id(), body
+                clone.md5_body = first.md5_body if body == first.body else md5_text(body)
+                return clone
         message, size = self.queues.prepare(queue, entry, SNS_SENDER_ID)
         validated.setdefault(shape, (message, size - len(body.encode("utf-8"))))
         return message
