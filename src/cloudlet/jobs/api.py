@@ -11,7 +11,7 @@ from ..aws.errors import AwsError
 from ..aws.models import service_model
 from ..aws.validate import validate
 from ..objects import ObjectNotFound
-from .engine import JobEngine, QuotaExceeded, TokenMismatch
+from .engine import JobEngine, QuotaExceeded, TokenMismatch, VideoTooLarge
 from .store import Job
 
 MAX_RESULTS = 1000
@@ -33,6 +33,8 @@ NO_CELEBRITIES = {"StartCelebrityRecognition", "GetCelebrityRecognition", "GetCe
                   "RecognizeCelebrities"}
 
 LIMIT_MESSAGE = "{active} open Jobs for User {account}. Maximum limit: {limit}"
+TOO_LARGE_MESSAGE = ("The file size or duration of the supplied media is too large. The maximum file size is "
+                     "10GB. The maximum duration is 6 hours.")
 S3_MESSAGE = "Unable to get object metadata from S3. Check object key, region and/or access permissions."
 
 
@@ -73,6 +75,8 @@ class RekognitionApi:
         except QuotaExceeded as exc:
             raise AwsError("LimitExceededException", LIMIT_MESSAGE.format(
                 active=exc.active, account=ctx.account, limit=exc.limit)) from None
+        except VideoTooLarge:
+            raise AwsError("VideoTooLargeException", TOO_LARGE_MESSAGE) from None
         except TokenMismatch:
             raise AwsError("IdempotentParameterMismatchException",
                            "ClientRequestToken was used with different parameters.") from None

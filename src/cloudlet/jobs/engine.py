@@ -21,6 +21,7 @@ from .store import Admission, Job, JobStore
 
 log = logging.getLogger("cloudlet.jobs")
 
+MAX_VIDEO_BYTES = 10 * 1024**3  # Rekognition's limit for a stored video
 MAX_ATTEMPTS = 2  # a job interrupted this many times by restarts ends FAILED instead of running again
 
 
@@ -32,6 +33,10 @@ class QuotaExceeded(Exception):
 
 
 class TokenMismatch(Exception):
+    pass
+
+
+class VideoTooLarge(Exception):
     pass
 
 
@@ -102,12 +107,15 @@ class JobEngine:
 
     # -- admission -----------------------------------------------------------------------------
     async def submit(self, account: str, api: str, params: dict[str, Any]) -> str:
-        """Accept a Start: returns the JobId; raises ObjectNotFound, QuotaExceeded or TokenMismatch."""
+        """Accept a Start: returns the JobId; raises ObjectNotFound, VideoTooLarge, QuotaExceeded or
+        TokenMismatch."""
         s3 = params["Video"]["S3Object"]
         token = params.get("ClientRequestToken")
         digest = request_hash(api, params)
         if token is None or not await self.store.token_used(account, api, token):
-            await self.objects.exists(account, s3["Bucket"], s3["Name"], s3.get("Version"))
+            size = await self.objects.exists(account, s3["Bucket"], s3["Name"], s3.get("Version"))
+            if size > MAX_VIDEO_BYTES:
+                raise VideoTooLarge()
         admission = await self.store.admit(uuid.uuid4().hex + uuid.uuid4().hex, account, api, params, digest,
                                            token, params.get("JobTag"))
         if admission.outcome == Admission.OVER_LIMIT:

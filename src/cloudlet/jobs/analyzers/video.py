@@ -11,6 +11,7 @@ from typing import Any, Iterator
 from .errors import AnalysisFailed
 
 SAMPLE_FPS = 2.0
+MAX_DURATION_MS = 6 * 3600 * 1000
 
 
 def threads() -> int:
@@ -56,6 +57,9 @@ class Video:
         self.codec = ctx.name
         self.format_name = self.container.format.long_name
         self.duration_ms = self._duration_ms()
+        if self.duration_ms > MAX_DURATION_MS:
+            self.container.close()
+            raise AnalysisFailed("The video is longer than 6 hours, the maximum Rekognition Video analyses.")
 
     def _duration_ms(self) -> int:
         stream = self.stream
