@@ -5,7 +5,7 @@ By default an AWS account's buckets are the containers of the development storag
 uploaded with azure-storage-blob to container `videos` is S3Object {"Bucket": "videos", "Name": ...}.
 CLOUDLET_S3_BUCKETS overrides that per bucket, as comma-separated `bucket=storageaccount/container` (or
 `account:bucket=storageaccount/container` for one AWS account only); CLOUDLET_S3_STORAGE_ACCOUNT changes
-the default storage account. CLOUDLET_S3_DIR serves buckets from plain directories instead (`<dir>/<bucket>/
+the default storage account. An S3Object's Version names a snapshot of the blob. CLOUDLET_S3_DIR serves buckets from plain directories instead (`<dir>/<bucket>/
 <key>`), for running an AWS-only Cloudlet without the blob service."""
 
 from __future__ import annotations

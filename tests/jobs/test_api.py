@@ -137,3 +137,19 @@ def test_the_server_stays_responsive_while_workers_analyse(server, rek, videos):
         timings.append(time.perf_counter() - began)
     assert len(timings) >= 5  # measured while the analysis ran
     assert statistics.median(timings) < 0.3 and max(timings) < 2.0
+
+
+def test_s3_object_version_names_a_blob_snapshot(server, rek, videos):
+    from azure.storage.blob import BlobServiceClient
+
+    from .conftest import connection_string
+
+    video = videos.s3(server, "shots_and_black.mp4")["S3Object"]
+    blob = BlobServiceClient.from_connection_string(connection_string(server.blob_url), retry_total=0) \
+        .get_blob_client(video["Bucket"], video["Name"])
+    snapshot = blob.create_snapshot()["snapshot"]
+    job = rek.start_segment_detection(Video={"S3Object": {**video, "Version": snapshot}}, SegmentTypes=["SHOT"])
+    assert wait(rek, "get_segment_detection", job["JobId"])["JobStatus"] == "SUCCEEDED"
+    code, _ = _code(rek.start_segment_detection, SegmentTypes=["SHOT"],
+                    Video={"S3Object": {**video, "Version": "2001-01-01T00:00:00.0000000Z"}})
+    assert code == "InvalidS3ObjectException"
