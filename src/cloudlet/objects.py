@@ -5,14 +5,12 @@ By default an AWS account's buckets are the containers of the development storag
 uploaded with azure-storage-blob to container `videos` is S3Object {"Bucket": "videos", "Name": ...}.
 CLOUDLET_S3_BUCKETS overrides that per bucket, as comma-separated `bucket=storageaccount/container` (or
 `account:bucket=storageaccount/container` for one AWS account only); CLOUDLET_S3_STORAGE_ACCOUNT changes
-the default storage account. An S3Object's Version names a snapshot of the blob. CLOUDLET_S3_DIR serves buckets from plain directories instead (`<dir>/<bucket>/
-<key>`), for running an AWS-only Cloudlet without the blob service."""
+the default storage account. An S3Object's Version names a snapshot of the blob."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,13 +50,11 @@ class BucketMap:
 
 
 class ObjectStore:
-    """Reads S3-addressed objects from Cloudlet's blob service (or a directory, see module doc)."""
+    """Reads S3-addressed objects from Cloudlet's blob service."""
 
     def __init__(self, cloudlet: Any, buckets: BucketMap | None = None) -> None:
         self.cloudlet = cloudlet
         self.buckets = buckets or BucketMap()
-        directory = os.environ.get("CLOUDLET_S3_DIR")
-        self.directory = Path(directory) if directory else None
 
     def _blobs(self) -> Any:
         service = self.cloudlet.services.get("blobs")
@@ -68,12 +64,6 @@ class ObjectStore:
 
     async def exists(self, account: str, bucket: str, key: str, version: str | None = None) -> int:
         """The object's size; raises ObjectNotFound."""
-        if self.directory is not None:
-            path = self._dir_path(bucket, key)
-            try:
-                return (await asyncio.to_thread(path.stat)).st_size
-            except OSError:
-                raise ObjectNotFound(key) from None
         where = self.buckets.locate(account, bucket)
         try:
             blob = await self._blobs().blob_properties(where.storage_account, where.container, key, version or "")
@@ -83,12 +73,6 @@ class ObjectStore:
 
     async def copy_to(self, account: str, bucket: str, key: str, version: str | None, target: Path) -> None:
         """Write the object's bytes to `target` (a local file the analysis workers can open)."""
-        if self.directory is not None:
-            source = self._dir_path(bucket, key)
-            if not source.is_file():
-                raise ObjectNotFound(key)
-            await asyncio.to_thread(shutil.copyfile, source, target)
-            return
         where = self.buckets.locate(account, bucket)
         engine = self._blobs()
         from .blobs.conditions import Conditions
@@ -105,14 +89,6 @@ class ObjectStore:
                 await asyncio.to_thread(handle.write, chunk)
         finally:
             await asyncio.to_thread(handle.close)
-
-    def _dir_path(self, bucket: str, key: str) -> Path:
-        assert self.directory is not None
-        root = (self.directory / bucket).resolve()
-        path = (root / key).resolve()
-        if root not in path.parents:
-            raise ObjectNotFound(key)
-        return path
 
 
 def _not_found(exc: StorageError, key: str) -> Exception:
