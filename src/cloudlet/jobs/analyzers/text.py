@@ -15,6 +15,7 @@ from .video import SAMPLE_FPS, Video, threads
 
 MODEL_VERSION = "cloudlet-rapidocr-3"
 SAME_FRAME = 2.0  # mean absolute change (0-255) of a 64x48 thumbnail below which a frame is not re-read
+FLAT_FRAME = 2.0  # standard deviation of a thumbnail below which a frame is one flat colour
 
 
 @lru_cache(maxsize=None)
@@ -71,7 +72,8 @@ def analyze(video: Video, params: dict[str, Any]) -> dict[str, Any]:
     for frame in video.frames("rgb24", every_ms=1000.0 / SAMPLE_FPS, thumb=(64, 48)):
         thumb = frame.thumb.astype(np.int16)
         if last_thumb is None or float(np.abs(thumb - last_thumb).mean()) >= SAME_FRAME:
-            last_lines = read(frame.image)
+            # a flat frame (black, one colour) has no text to find: skip the OCR
+            last_lines = read(frame.image) if float(thumb.std()) >= FLAT_FRAME else []
             last_thumb = thumb
         next_id = 0
         for text, score, points, words in last_lines:
