@@ -175,3 +175,15 @@ def test_anonymous_access(server, hello):
     assert r.status_code == 200 and b"<Name>hello.txt</Name>" in r.content
     r = requests.get(f"{server.blob_url}/{ACCOUNT}/?comp=list")
     assert r.status_code == 401 and error_code(r) == "NoAuthenticationInformation"
+
+
+def test_create_permission_does_not_overwrite(server, hello):
+    sas = generate_container_sas(ACCOUNT, hello.container_name, account_key=KEY,
+                                 permission=ContainerSasPermissions(create=True), expiry=_soon())
+    client = ContainerClient.from_container_url(f"{server.blob_url}/{ACCOUNT}/{hello.container_name}?{sas}")
+    client.upload_blob("fresh.txt", b"new")
+    with pytest.raises(HttpResponseError) as err:
+        client.upload_blob("hello.txt", b"overwrite", overwrite=True)
+    assert err.value.status_code == 403 and err.value.error_code == "AuthorizationPermissionMismatch"
+    assert hello.get_blob_client("hello.txt").download_blob().readall() == b"hello sas"
+    assert hello.get_blob_client("fresh.txt").download_blob().readall() == b"new"

@@ -61,14 +61,15 @@ def _echo(call: BlobCall) -> list[tuple[str, str]]:
     return [("x-ms-structured-body", framing)] if framing else []
 
 
-def write_options(call: BlobCall, standard_props: bool = True) -> WriteOptions:
+def write_options(call: BlobCall, who: Principal, standard_props: bool = True) -> WriteOptions:
     raw_tags = call.header("x-ms-tags")
     return WriteOptions(props=bh.props(call, standard_props), metadata=bh.metadata(call),
                         tags=tag_rules.parse_header(raw_tags) if raw_tags is not None else None,
                         tier=call.header("x-ms-access-tier"), conditions=bh.conditions(call),
                         lease_id=call.header("x-ms-lease-id"), content_md5=bh.md5(call, "content-md5"),
                         content_crc64=bh.md5(call, "x-ms-content-crc64"), ctx=_ctx(call),
-                        length=call.content_length)
+                        length=call.content_length,
+                        create_only=who.grant is not None and "w" not in who.grant.permissions)
 
 
 def _written(etag: str, last_modified: float, extra: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
@@ -89,7 +90,7 @@ class BlobApi:
         if blob_type not in ("BlockBlob", "AppendBlob"):
             raise StorageError(400, "MissingRequiredHeader" if not blob_type else "InvalidHeaderValue",
                                extra={"HeaderName": "x-ms-blob-type", "HeaderValue": blob_type or ""})
-        opts = write_options(call)
+        opts = write_options(call, who)
         blob = await self.engine.put_blob(who.account.name, call.container, call.blob, _body(call, opts), opts,
                                           blob_type)
         extra = [("content-md5", blob.props["content_md5"])] if blob.props.get("content_md5") and \
@@ -99,7 +100,7 @@ class BlobApi:
 
     async def put_block(self, call: BlobCall, who: Principal) -> Response:
         block_id = call.query.get("blockid", "")
-        opts = write_options(call)
+        opts = write_options(call, who)
         written = await self.engine.put_block(who.account.name, call.container, call.blob, block_id,
                                               _body(call, opts), opts)
         headers = [("content-md5", base64.b64encode(written.md5).decode()),
@@ -113,14 +114,14 @@ class BlobApi:
         digest = bh.md5(call, "content-md5")
         if digest is not None and digest != hashlib.md5(body).digest():
             raise StorageError(400, "Md5Mismatch")
-        opts = write_options(call, standard_props=False)
+        opts = write_options(call, who, standard_props=False)
         opts.content_md5 = None
         blob = await self.engine.put_block_list(who.account.name, call.container, call.blob,
                                                 xml_in.block_list(body), opts)
         return Response(201, b"", _written(blob.etag, blob.last_modified))
 
     async def append_block(self, call: BlobCall, who: Principal) -> Response:
-        opts = write_options(call)
+        opts = write_options(call, who)
         blob, offset = await self.engine.append_block(
             who.account.name, call.container, call.blob, _body(call, opts), opts,
             _int_header(call, "x-ms-blob-condition-appendpos"), _int_header(call, "x-ms-blob-condition-maxsize"))
@@ -134,7 +135,7 @@ class BlobApi:
         return Response(200, b"", _written(blob.etag, blob.last_modified, [("x-ms-blob-sealed", "true")]))
 
     async def copy_blob(self, call: BlobCall, who: Principal) -> Response:
-        opts = write_options(call, standard_props=False)
+        opts = write_options(call, who, standard_props=False)
         blob = await self.engine.copy_blob(who.account.name, call.container, call.blob,
                                            call.header("x-ms-copy-source", ""), opts, bh.source_conditions(call))
         status = 201 if call.header("x-ms-blob-type") == "BlockBlob" else 202

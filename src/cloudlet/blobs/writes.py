@@ -37,6 +37,7 @@ class WriteOptions:
     content_crc64: bytes | None = None
     ctx: dict[str, str] | None = None
     length: int | None = None  # Content-Length, when the client sent one
+    create_only: bool = False  # a SAS with Create but not Write permission may not overwrite
 
     def validate(self, limit: int | None = None) -> None:
         if limit is not None and self.length is not None and self.length > limit:
@@ -64,6 +65,8 @@ class BlobWrites(EngineCore):
         check_blob_conditions(opts.conditions, tx, old)
         released: list[str] = []
         lease = Lease()
+        if old is not None and opts.create_only:
+            raise StorageError(403, "AuthorizationPermissionMismatch")
         if old is not None:
             leases.check_write(old.lease, opts.lease_id, now, "Blob")
             lease = leases.current(old.lease, now)
