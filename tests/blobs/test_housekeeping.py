@@ -24,6 +24,7 @@ def with_engine(fn: Callable[[Any], Awaitable[Any]]) -> Any:
         cloudlet = Cloudlet(Settings(in_memory=True))
         service = cloudlet.add(BlobService(cloudlet))
         await cloudlet.start()
+        service.engine.delete_grace = 0  # delete freed files at once, to look at the directory right after
         try:
             return await fn(service.engine)
         finally:

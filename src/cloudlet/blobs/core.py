@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import logging
 import threading
+from collections import deque
 import time
 from typing import Any, Callable
 
@@ -39,13 +40,16 @@ class Clock:
 
 
 class EngineCore:
-    def __init__(self, db: Database, files: BlobFiles, base_url: str, rehydrate_seconds: float = 0.0) -> None:
+    def __init__(self, db: Database, files: BlobFiles, base_url: str, rehydrate_seconds: float = 0.0,
+                 delete_grace: float = 0.0) -> None:
         self.db = db
         self.files = files
         self.clock = Clock()
         self.events = EventHub()
         self.base_url = base_url
         self.rehydrate_seconds = rehydrate_seconds
+        self.delete_grace = delete_grace
+        self._doomed: deque[tuple[float, list[str]]] = deque()
         self._sequence = itertools.count(int(time.time() * 1000) << 16)
 
     async def tx_write(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -74,13 +78,30 @@ class EngineCore:
         return result
 
     async def collect(self, dead: list[str]) -> None:
+        """Files no row points at any more go after a grace period, so that a read which found them just
+        before an overwrite or delete can still open them (the garbage table covers a crash meanwhile)."""
+        if self.delete_grace <= 0:
+            await self._delete_now(dead)
+        else:
+            self._doomed.append((self.clock.now() + self.delete_grace, dead))
+
+    async def _delete_now(self, dead: list[str]) -> None:
         await asyncio.to_thread(self.files.delete, dead)
         await self.tx_write(lambda tx: tx.forget_garbage(dead))
+
+    async def reap(self, everything: bool = False) -> None:
+        """Delete the collected files whose grace period is over (all of them when stopping)."""
+        now = self.clock.now()
+        due: list[str] = []
+        while self._doomed and (everything or self._doomed[0][0] <= now):
+            due += self._doomed.popleft()[1]
+        if due:
+            await self._delete_now(due)
 
     async def recover(self) -> None:
         garbage = await self.tx_read(lambda tx: tx.garbage())
         if garbage:
-            await self.collect(garbage)
+            await self._delete_now(garbage)
         referenced = await self.tx_read(lambda tx: _referenced_set(tx, self.files))
         kept, dropped = await asyncio.to_thread(self.files.recover, referenced.__contains__)
         if kept or dropped:

@@ -19,25 +19,38 @@ STAGED_BLOCK_LIFETIME = 7 * 24 * 3600  # Azure discards uncommitted blocks after
 
 
 class BlobEngine(ContainerOps, BlobWrites, BlobReads, BlobChanges, Listing):
-    def __init__(self, db: Database, files: BlobFiles, base_url: str, rehydrate_seconds: float = 0.0) -> None:
-        super().__init__(db, files, base_url, rehydrate_seconds)
+    def __init__(self, db: Database, files: BlobFiles, base_url: str, rehydrate_seconds: float = 0.0,
+                 delete_grace: float = 0.0) -> None:
+        super().__init__(db, files, base_url, rehydrate_seconds, delete_grace)
         self._service_cache = {}
         self._sweeper: asyncio.Task | None = None
+        self._reaper: asyncio.Task | None = None
 
     async def start(self) -> None:
         await self.recover()
         await self.expire_staged_blocks()
         await self.compact_packs()
-        self._sweeper = asyncio.create_task(self._sweep(), name="blob-staged-sweeper")
+        self._sweeper = asyncio.create_task(self._sweep(), name="blob-sweeper")
+        self._reaper = asyncio.create_task(self._reap_loop(), name="blob-file-reaper")
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        for task in (self._sweeper, self._reaper):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        self._sweeper = self._reaper = None
+        await self.reap(everything=True)
+
+    async def _reap_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1)
             try:
-                await self._sweeper
-            except asyncio.CancelledError:
-                pass
-            self._sweeper = None
+                await self.reap()
+            except Exception:  # retried in a second; the garbage table keeps the list across crashes
+                log.exception("deleting collected blob files failed")
 
     async def expire_staged_blocks(self, max_age: float = STAGED_BLOCK_LIFETIME) -> int:
         """Drop uncommitted blocks older than max_age; returns how many files that freed."""
@@ -81,6 +94,7 @@ class BlobEngine(ContainerOps, BlobWrites, BlobReads, BlobChanges, Listing):
                 log.exception("blob sweep failed")
 
     async def reset(self) -> None:
+        self._doomed.clear()
         await self.tx_write(lambda tx: tx.reset())
         self._service_cache.clear()
         await asyncio.to_thread(self.files.wipe)

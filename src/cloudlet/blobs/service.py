@@ -27,7 +27,8 @@ class BlobService:
         files = BlobFiles(cloudlet.files_dir("blobs"), durable=settings.sync == "full" and not settings.in_memory)
         port = settings.blob_port or settings.port
         self.engine = BlobEngine(cloudlet.db, files, f"http://{settings.host}:{port}",
-                                 float(os.environ.get("CLOUDLET_BLOB_REHYDRATE_SECONDS", "0")))
+                                 float(os.environ.get("CLOUDLET_BLOB_REHYDRATE_SECONDS", "0")),
+                                 float(os.environ.get("CLOUDLET_BLOB_DELETE_GRACE_SECONDS", "30")))
         self.front_end = BlobFrontEnd(self.engine, self.accounts)
 
     async def start(self) -> None:
