@@ -10,10 +10,10 @@ durable settings in a fresh data directory) and for a topic with 1, 3 and 10 sub
 
   publish/s   Publish on --connections keep-alive connections for --seconds, queues not drained: how fast a
               publish (which fans out to every queue) is answered.
-  p50 / p99   publish-to-receive latency while publishing at --rate publishes/s (at most half the measured
-              publish rate) with two long-polling receivers per queue (ReceiveMessage 10 + DeleteMessageBatch):
-              from just before the Publish request is written to when the ReceiveMessage answer carrying it
-              is read, for every delivery.
+  p50 / p99   publish-to-receive latency, under light load (--light-rate publishes/s) and loaded (--rate
+              publishes/s, at most half the measured publish rate), with two long-polling receivers per
+              queue (ReceiveMessage 10 + DeleteMessageBatch): from just before the Publish request is
+              written to when the ReceiveMessage answer carrying it is read, for every delivery.
 
 The load generator is raw HTTP/1.1 over asyncio streams with pre-encoded requests (query protocol for SNS,
 JSON 1.0 for SQS): no SDK and no signing, so the client does not starve the server on a small machine.
@@ -168,19 +168,29 @@ class Server:
 
 # -- the workload --------------------------------------------------------------------------------------
 @dataclass
+class Latency:
+    paced_rate: float = 0.0
+    samples: list[float] = field(default_factory=list)
+    lost: int = 0
+
+    def pct(self, q: float) -> float | None:
+        if not self.samples:
+            return None
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    def __str__(self) -> str:
+        lost = f", {self.lost} lost" if self.lost else ""
+        return f"{fmt(self.pct(0.5))} / {fmt(self.pct(0.99))} at {self.paced_rate:.0f}/s{lost}"
+
+
+@dataclass
 class Result:
     server: str
     queues: int
     publish_rate: float = 0.0
-    paced_rate: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    lost: int = 0
-
-    def pct(self, q: float) -> float | None:
-        if not self.latencies:
-            return None
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+    light: Latency = field(default_factory=Latency)
+    loaded: Latency = field(default_factory=Latency)
 
 
 async def setup(port: int, queues: int, tag: str) -> tuple[str, list[str]]:
@@ -215,7 +225,7 @@ async def throughput(port: int, topic: str, connections: int, seconds: float) ->
 
 
 async def latency(port: int, topic: str, urls: list[str], rate: float, seconds: float, connections: int,
-                  result: Result) -> None:
+                  result: Latency) -> None:
     sent: dict[str, float] = {}
     pending = {url: set() for url in urls}
     stop = asyncio.Event()
@@ -231,7 +241,7 @@ async def latency(port: int, topic: str, urls: list[str], rate: float, seconds: 
                 key = json.loads(m["Body"])["Message"]
                 if key in pending[url]:
                     pending[url].discard(key)
-                    result.latencies.append(now - sent[key])
+                    result.samples.append(now - sent[key])
             if answer:
                 await conn.call(sqs_request(port, "DeleteMessageBatch", {"QueueUrl": url, "Entries": [
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(answer)]}))
@@ -274,13 +284,14 @@ async def bench(server: Server, queue_counts: list[int], args: argparse.Namespac
         result = Result(server.label, queues)
         topic, urls = await setup(server.port, queues, f"tp{queues}")
         result.publish_rate = await throughput(server.port, topic, args.connections, args.seconds)
-        topic, urls = await setup(server.port, queues, f"lat{queues}")
-        rate = min(args.rate, max(20.0, result.publish_rate * 0.5))  # receivers need their share of the server
-        await latency(server.port, topic, urls, rate, args.latency_seconds, args.connections, result)
+        cap = max(5.0, result.publish_rate * 0.5)  # the receivers need their share of the server too
+        for name, rate in (("light", min(args.light_rate, cap)), ("loaded", min(args.rate, cap))):
+            topic, urls = await setup(server.port, queues, f"{name}{queues}")
+            await latency(server.port, topic, urls, rate, args.latency_seconds, args.connections,
+                          getattr(result, name))
         results.append(result)
-        print(f"  {server.label:9} {queues:2} queues: {result.publish_rate:8.0f} publish/s; latency at "
-              f"{result.paced_rate:.0f}/s p50 {fmt(result.pct(0.5))} p99 {fmt(result.pct(0.99))} ms, "
-              f"lost {result.lost}", file=sys.stderr, flush=True)
+        print(f"  {server.label:16} {queues:2} queues: {result.publish_rate:6.0f} publish/s; publish-to-receive "
+              f"p50 / p99 ms {result.light}; {result.loaded}", file=sys.stderr, flush=True)
     return results
 
 
@@ -289,16 +300,15 @@ def fmt(v: float | None) -> str:
 
 
 def table(results: dict[str, list[Result]], queue_counts: list[int]) -> str:
-    lines = ["| SQS subscriptions | server | publish/s | vs moto | publish-to-receive p50 ms | p99 ms | "
-             "at publishes/s | lost |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| SQS subscriptions | server | publish/s | vs moto | publish-to-receive p50 / p99 ms, light load | "
+             "p50 / p99 ms, loaded |", "|---:|---|---:|---:|---|---|"]
     for i, queues in enumerate(queue_counts):
         moto = results["moto"][i] if "moto" in results else None
         for key, runs in results.items():
             r = runs[i]
             ratio = f"{r.publish_rate / moto.publish_rate:.0f}x" if moto and moto.publish_rate and key != "moto" \
                 else ""
-            lines.append(f"| {queues} | {r.server} | {r.publish_rate:.0f} | {ratio} | {fmt(r.pct(0.5))} | "
-                         f"{fmt(r.pct(0.99))} | {r.paced_rate:.0f} | {r.lost} |")
+            lines.append(f"| {queues} | {r.server} | {r.publish_rate:.0f} | {ratio} | {r.light} | {r.loaded} |")
     return "\n".join(lines)
 
 
@@ -306,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8.0, help="throughput phase length")
     parser.add_argument("--latency-seconds", type=float, default=8.0, help="latency phase length")
+    parser.add_argument("--light-rate", type=float, default=50.0, help="paced publishes/s of the light-load "
+                        "latency phase")
     parser.add_argument("--connections", type=int, default=16, help="publishing connections (throughput phase)")
     parser.add_argument("--rate", type=float, default=2000.0, help="paced publishes/s in the latency phase "
                         "(capped at 50%% of the server's measured publish rate)")
