@@ -153,3 +153,26 @@ def test_s3_object_version_names_a_blob_snapshot(server, rek, videos):
     code, _ = _code(rek.start_segment_detection, SegmentTypes=["SHOT"],
                     Video={"S3Object": {**video, "Version": "2001-01-01T00:00:00.0000000Z"}})
     assert code == "InvalidS3ObjectException"
+
+
+def test_admin_view_and_limit_endpoint(server, rek, account, videos):
+    import json
+    import urllib.error
+    import urllib.request
+
+    from .conftest import overview, set_limit
+
+    set_limit(server.url, account, 3)
+    job = rek.start_segment_detection(Video=videos.s3(server, "shots_and_black.mp4"), SegmentTypes=["SHOT"],
+                                      JobTag="admin-view")["JobId"]
+    wait(rek, "get_segment_detection", job)
+    view = overview(server.url)
+    assert {"defaultLimit", "workers", "queued", "running", "accounts", "recent"} <= set(view)
+    assert {"account": account, "active": 0, "limit": 3} in view["accounts"]
+    mine = next(j for j in view["recent"] if j["job_id"] == job)
+    assert (mine["api"], mine["status"], mine["job_tag"]) == ("StartSegmentDetection", "SUCCEEDED", "admin-view")
+    bad = urllib.request.Request(f"{server.url}/_cloudlet/jobs/limits/{account}", method="PUT",
+                                 data=json.dumps({"limit": -1}).encode())
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(bad, timeout=10)
+    assert err.value.code == 400
