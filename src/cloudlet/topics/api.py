@@ -60,7 +60,7 @@ class SnsApi:
         return {}
 
     async def op_ListTagsForResource(self, p, ctx):
-        topic = await self.engine._tagged(p["ResourceArn"])
+        topic = await self.engine.tagged_topic(p["ResourceArn"])
         return {"Tags": [{"Key": k, "Value": v} for k, v in topic.tags.items()]}
 
     async def op_AddPermission(self, p, ctx):

@@ -241,16 +241,16 @@ class TopicEngine:
         self.topics.put(topic.arn, updated)
 
     async def tag(self, arn: str, tags: dict[str, str]) -> None:
-        topic = await self._tagged(arn)
+        topic = await self.tagged_topic(arn)
         merged = {**topic.tags, **tags}
         self._check_tags(merged)
         await self._save_topic(topic, topic.attributes, merged)
 
     async def untag(self, arn: str, keys: list[str]) -> None:
-        topic = await self._tagged(arn)
+        topic = await self.tagged_topic(arn)
         await self._save_topic(topic, topic.attributes, {k: v for k, v in topic.tags.items() if k not in keys})
 
-    async def _tagged(self, arn: str) -> Topic:
+    async def tagged_topic(self, arn: str) -> Topic:
         try:
             return await self.get_topic(arn, "ResourceArn")
         except AwsError as err:

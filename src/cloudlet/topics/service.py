@@ -18,29 +18,22 @@ class TopicService:
     admin_prefix = CERT_PATH_PREFIX  # GET /_cloudlet/sns/<SigningCertURL file>
 
     def __init__(self, cloudlet: Any) -> None:
-        self.cloudlet = cloudlet
+        queues = cloudlet.services["queues"].engine  # the queue service is registered first
         self.store = SqliteTopicStore(cloudlet.db)
         self.signer = Signer(cloudlet.files_dir("sns"))
-        self.engine: TopicEngine | None = None
-
-    def _engine(self) -> TopicEngine:
-        if self.engine is None:  # the queue service is registered before this one
-            queues = self.cloudlet.services["queues"].engine
-            self.engine = TopicEngine(self.store, queues, self.signer, self.cloudlet.files_dir("sns-email"))
-            self.api = SnsApi(self.engine)
-        return self.engine
+        self.engine = TopicEngine(self.store, queues, self.signer, cloudlet.files_dir("sns-email"))
+        self.api = SnsApi(self.engine)
 
     async def start(self) -> None:
-        await self._engine().start()
+        await self.engine.start()
 
     async def stop(self) -> None:
-        await self._engine().stop()
+        await self.engine.stop()
 
     async def reset(self) -> None:
-        await self._engine().reset()
+        await self.engine.reset()
 
     async def handle_aws(self, operation: str, params: dict[str, Any], ctx: RequestContext, request: Any):
-        self._engine()
         return await self.api.call(operation, params, ctx)
 
     async def handle_admin(self, request: Request) -> Response:
