@@ -196,7 +196,7 @@ class Deliverer:
             self.dropped += 1
             await self.store.delivered(d.id)
             return
-        message = self.engine.dead_letter_message(target, d.payload, d.message_id)
+        message = self.engine.fanout.dead_letter_message(target, d.payload, d.message_id)
         await self.store.dead_letter(d.id, target, message, now_ms(), self.engine.dedup_window_ms)
         self.engine.queues.notify(target.id, 1)
         self.dead_lettered += 1

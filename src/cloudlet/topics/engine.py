@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import copy
 import binascii
 import hashlib
 import json
@@ -23,12 +22,12 @@ from typing import Any
 
 from ..aws.errors import AwsError
 from ..cache import ReadMostlyCache
-from ..queues.checksums import md5_text
 from ..queues.engine import QueueEngine, parse_arn as parse_queue_arn
-from ..store.queue_records import NewMessage, QueueRecord
+from ..store.queue_records import QueueRecord
 from . import delivery_policy, filter_policy
 from .delivery import Deliverer
-from .envelope import SNS_SENDER_ID, Envelopes, Published, http_headers, message_id
+from .envelope import Envelopes, Published, http_headers
+from .fanout import FanoutBuilder
 from .records import Delivery, Fanout, PublishUnit, Subscription, Topic
 from .signing import Signer
 from .sqlite_store import SqliteTopicStore
@@ -97,6 +96,7 @@ class TopicEngine:
         self.store = store
         self.queues = queues
         self.envelopes = Envelopes(signer)
+        self.fanout = FanoutBuilder(self.envelopes, queues)
         self.topics: ReadMostlyCache[Topic] = ReadMostlyCache(store.get_topic)
         self.subscriptions: ReadMostlyCache[list[Subscription]] = ReadMostlyCache(self._load_subscriptions)
         self.deliverer = Deliverer(self, email_dir)
@@ -458,18 +458,6 @@ class TopicEngine:
             return None
         return await self.queues.queue_by_arn(json.loads(policy)["deadLetterTargetArn"])
 
-    def dead_letter_message(self, queue: QueueRecord, body: str, message_id: str,
-                            group_id: str | None = None) -> NewMessage:
-        entry: dict[str, Any] = {"MessageBody": body}
-        if queue.fifo:
-            entry["MessageGroupId"] = group_id or "sns-dead-letter"
-            entry["MessageDeduplicationId"] = message_id
-        try:
-            return self.queues.prepare(queue, entry, SNS_SENDER_ID)[0]
-        except AwsError:  # too large or invalid for the queue: keep the envelope's identity, drop the rest
-            entry["MessageBody"] = json.dumps({"MessageId": message_id, "Error": "message rejected by the queue"})
-            return self.queues.prepare(queue, entry, SNS_SENDER_ID)[0]
-
     # -- publishing ------------------------------------------------------------------------------
     async def publish(self, topic: Topic, messages: list[Published], base_url: str) -> list[Any]:
         """Publish validated messages; returns (MessageId, SequenceNumber) per message, durable on return."""
@@ -487,7 +475,7 @@ class TopicEngine:
                        or t[0].filter.matches(pub.attributes, pub.text_for(t[0].protocol))]
 
             def build(seq: str | None, pub=pub, matched=matched) -> Fanout:
-                return self._fanout(pub, matched, base_url, version, seq)
+                return self.fanout.build(pub, matched, base_url, version, seq)
             if topic.fifo:
                 units.append(PublishUnit(pub.message_id, pub.dedup_id, build))
             else:
@@ -499,67 +487,6 @@ class TopicEngine:
                 self.queues.notify(queue_id, 1)
             self.deliverer.enqueue(outcome.outbox)
         return outcomes
-
-    def _fanout(self, pub: Published, matched: list, base_url: str, version: str, seq: str | None) -> Fanout:
-        fanout = Fanout()
-        validated: dict[tuple, tuple[NewMessage, int]] = {}
-        for sub, queue, dlq in matched:
-            raw = sub.raw
-            if sub.protocol in ("email", "email-json"):
-                text = pub.text_for(sub.protocol)
-                payload = text if sub.protocol == "email" else \
-                    self.envelopes.notification(pub, sub.protocol, sub.arn, base_url, version, seq)
-                fanout.outbox.append(Delivery(sub.arn, "Notification", sub.protocol, sub.endpoint, pub.message_id,
-                                              {"Subject": pub.subject or "AWS Notification Message"}, payload))
-                continue
-            body = pub.text_for(sub.protocol) if raw else \
-                self.envelopes.notification(pub, sub.protocol, sub.arn, base_url, version, seq)
-            if sub.protocol != "sqs":
-                fanout.outbox.append(Delivery(sub.arn, "Notification", sub.protocol, sub.endpoint, pub.message_id,
-                                              http_headers("Notification", pub.message_id, pub.topic_arn, sub.arn, raw),
-                                              body))
-                continue
-            entry: dict[str, Any] = {"MessageBody": body}
-            if raw and pub.attributes:
-                entry["MessageAttributes"] = pub.attributes
-            if queue is not None and queue.fifo:
-                entry["MessageGroupId"] = pub.group_id
-                entry["MessageDeduplicationId"] = pub.dedup_id
-            try:
-                if queue is None:
-                    raise AwsError("QueueDoesNotExist", "The specified queue does not exist.")
-                fanout.sqs.append((queue, self._sqs_message(queue, entry, raw, validated)))
-            except AwsError as err:
-                if dlq is None:
-                    log.warning("cannot deliver %s to %s (%s: %s) and the subscription has no RedrivePolicy",
-                                pub.message_id, sub.endpoint, err.code, err.message)
-                    continue
-                fanout.sqs.append((dlq, self.dead_letter_message(dlq, body, pub.message_id, pub.group_id)))
-        return fanout
-
-
-    def _sqs_message(self, queue: QueueRecord, entry: dict[str, Any], raw: bool,
-                     validated: dict[tuple, tuple[NewMessage, int]]) -> NewMessage:
-        """The SQS message for one subscription. The queue engine validates the first one for queues with the
-        same limits; the others differ from it only by their id and, enveloped, by the ASCII UnsubscribeURL,
-        so they reuse its validation and only their size is checked again."""
-        attrs = queue.attributes
-        shape = (raw, queue.fifo, attrs.get("MaximumMessageSize"), attrs.get("DelaySeconds"),
-                 attrs.get("DeduplicationScope"), attrs.get("ContentBasedDeduplication"))
-        body = entry["MessageBody"]
-        known = validated.get(shape)
-        if known is not None:
-            first, extra = known  # extra: the bytes the first message counted beyond its body
-            size = len(body.encode("utf-8")) + extra
-            if size <= queue.attr_int("MaximumMessageSize"):
-                clone = copy.copy(first)
-                clone.message_id, clone.body = message_id(), body
-                clone.md5_body = first.md5_body if body == first.body else md5_text(body)
-                return clone
-        message, size = self.queues.prepare(queue, entry, SNS_SENDER_ID)
-        validated.setdefault(shape, (message, size - len(body.encode("utf-8"))))
-        return message
-
 
 def _compiled_filter(sub: Subscription) -> Any:
     text = sub.attributes.get("FilterPolicy")
