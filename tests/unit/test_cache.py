@@ -5,7 +5,7 @@ import asyncio
 from cloudlet.cache import ReadMostlyCache
 
 
-def test_concurrent_misses_load_once():
+def test_concurrent_misses_load_once(run):
     async def main():
         calls = []
 
@@ -21,10 +21,10 @@ def test_concurrent_misses_load_once():
         assert await cache.get("q") == "value-q"
         assert calls == ["q"]
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_invalidation_during_load_is_not_overwritten_by_stale_value():
+def test_invalidation_during_load_is_not_overwritten_by_stale_value(run):
     async def main():
         version = {"v": 1}
         started = asyncio.Event()
@@ -44,10 +44,10 @@ def test_invalidation_during_load_is_not_overwritten_by_stale_value():
         assert await cache.get("k") == 2  # ...but the stale value was never stored
         assert cache.loads == 2
 
-    asyncio.run(main())
+    run(main())
 
 
-def test_loader_error_reaches_every_waiter_and_is_not_cached():
+def test_loader_error_reaches_every_waiter_and_is_not_cached(run):
     async def main():
         attempts = {"n": 0}
 
@@ -63,4 +63,4 @@ def test_loader_error_reaches_every_waiter_and_is_not_cached():
         assert all(isinstance(r, RuntimeError) for r in results)
         assert await cache.get("k") == "ok"
 
-    asyncio.run(main())
+    run(main())

@@ -17,18 +17,18 @@ def db(tmp_path):
     database.close()
 
 
-def test_concurrent_writes_share_commits(db):
+def test_concurrent_writes_share_commits(db, run):
     async def main():
         await asyncio.gather(*(db.write(lambda c, i=i: c.execute("INSERT INTO t (v) VALUES (?)", (str(i),)))
                                for i in range(2000)))
-    asyncio.run(main())
+    run(main())
     assert db.writes == 2000
     assert db.commits < 2000  # writes that arrived together shared a transaction
     rows = sqlite3.connect(db.path).execute("SELECT COUNT(*) FROM t").fetchone()[0]
     assert rows == 2000
 
 
-def test_failing_write_rolls_back_alone(db):
+def test_failing_write_rolls_back_alone(db, run):
     async def main():
         def bad(c):
             c.execute("INSERT INTO t (v) VALUES ('x')")
@@ -40,10 +40,10 @@ def test_failing_write_rolls_back_alone(db):
         assert isinstance(results[1], sqlite3.IntegrityError)
         return await db.read(lambda c: [r[0] for r in c.execute("SELECT v FROM t ORDER BY v")])
 
-    assert asyncio.run(main()) == ["a", "b"]
+    assert run(main()) == ["a", "b"]
 
 
-def test_in_memory_database_reads_its_own_writes():
+def test_in_memory_database_reads_its_own_writes(run):
     database = Database(None)
     database.add_schema("CREATE TABLE t (v TEXT)")
     database.start()
@@ -51,6 +51,6 @@ def test_in_memory_database_reads_its_own_writes():
         async def main():
             await database.write(lambda c: c.execute("INSERT INTO t VALUES ('m')"))
             return await database.read(lambda c: c.execute("SELECT v FROM t").fetchall()[0][0])
-        assert asyncio.run(main()) == "m"
+        assert run(main()) == "m"
     finally:
         database.close()

@@ -13,7 +13,7 @@ def _now() -> int:
     return int(time.time() * 1000)
 
 
-def test_expired_messages_are_not_received_and_are_swept(tmp_path):
+def test_expired_messages_are_not_received_and_are_swept(tmp_path, run):
     db = Database(tmp_path / "r.db")
     store = SqliteQueueStore(db)
     db.start()
@@ -40,6 +40,6 @@ def test_expired_messages_are_not_received_and_are_swept(tmp_path):
             assert counts == {"visible": 0, "inflight": 0, "delayed": 0}, name
 
     try:
-        asyncio.run(main())
+        run(main())
     finally:
         db.close()

@@ -130,14 +130,21 @@ class AwsFrontEnd:
         action = params.get("Action")
         endpoint = self._endpoint_for_query(scope_hint, action, request)
         if not action:
+            if request.method == "GET":  # AWS answers a bare GET on an endpoint this way
+                return Response(404, b"<UnknownOperationException/>", [("content-type", "text/xml"),
+                                                                       ("x-amzn-requestid", ctx.request_id)])
             return self._query_error(endpoint, ctx, AwsError("MissingAction", "Missing Action"))
         if endpoint is None or endpoint.query is None or action not in endpoint.operations:
             return self._query_error(endpoint, ctx, AwsError(
                 "InvalidAction", f"The action {action} is not valid for this endpoint."))
         op = endpoint.query.operation_model(action)
+        queue_level = request.path.strip("/").count("/") == 1  # /{account}/{queue}: an SQS queue's own URL
+        if queue_level and "QueueUrl" not in op.input_shape.members:
+            return self._query_error(endpoint, ctx, AwsError(
+                "InvalidAction", f"The action {action} is not valid for this endpoint."))
         try:
             parsed = query_protocol.parse_request(op, params)
-            if "QueueUrl" in op.input_shape.members and "QueueUrl" not in parsed and request.path.count("/") >= 2:
+            if "QueueUrl" in op.input_shape.members and "QueueUrl" not in parsed and queue_level:
                 parsed["QueueUrl"] = f"{ctx.base_url}{request.path}"  # old SDKs post to the queue's URL
             _check_required(op.input_shape, parsed)
             result = await endpoint.service.handle_aws(action, parsed, ctx, request)
@@ -159,8 +166,13 @@ class AwsFrontEnd:
     def _query_error(self, endpoint: _Endpoint | None, ctx: RequestContext, err: AwsError) -> Response:
         code, status, sender = self._traits(endpoint, err)
         namespace = endpoint.xml_namespace if endpoint else "http://queue.amazonaws.com/doc/2012-11-05/"
-        body = query_protocol.serialize_error(namespace, code, err.message, sender, ctx.request_id)
+        message = QUERY_MESSAGES.get(err.message, err.message)
+        body = query_protocol.serialize_error(namespace, code, message, sender, ctx.request_id)
         return Response(status, body, [("content-type", "text/xml"), ("x-amzn-requestid", ctx.request_id)])
+
+
+# Messages that differ between the query and JSON protocols of the same service.
+QUERY_MESSAGES = {"The specified queue does not exist.": "The specified queue does not exist for this wsdl version."}
 
 
 def _check_required(shape, params: dict[str, Any], path: str = "") -> None:

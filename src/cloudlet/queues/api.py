@@ -17,6 +17,12 @@ from .checksums import md5_attributes
 from .engine import QueueEngine, decode_attrs, no_such_queue, parse_arn
 
 
+# What AddPermission may grant (SendMessage, DeleteMessage and ChangeMessageVisibility cover their batches).
+PERMISSION_ACTIONS = {"*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+                      "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue",
+                      "ListQueueTags"}
+
+
 class SqsApi:
     def __init__(self, engine: QueueEngine) -> None:
         self.engine = engine
@@ -121,6 +127,10 @@ class SqsApi:
             raise AwsError("MissingParameter", "The request must contain the parameter AWSAccountIds.")
         if not actions:
             raise AwsError("MissingParameter", "The request must contain the parameter Actions.")
+        for action in actions:
+            if action not in PERMISSION_ACTIONS:
+                raise invalid_parameter(f"Value SQS:{action} for parameter ActionName is invalid. Reason: Please "
+                                        "refer to the appropriate WSDL for a list of valid actions.")
         policy = json.loads(queue.attributes.get("Policy") or '{"Version":"2008-10-17","Statement":[]}')
         policy.setdefault("Id", f"{queue.arn}/SQSDefaultPolicy")
         statements = policy.setdefault("Statement", [])
@@ -373,6 +383,9 @@ def _failure(entry_id: str, err: AwsError) -> dict[str, Any]:
 
 
 def _receipt_error(code: str, handle: str) -> AwsError:
+    if code == "beyond-limit":
+        return invalid_parameter("Value for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout "
+                                 "for the message is beyond the limit [43200 seconds]")
     if code == "expired":
         return invalid_parameter(f"Value {handle} for parameter ReceiptHandle is invalid. Reason: The receipt "
                                  "handle has expired.")

@@ -50,6 +50,7 @@ class QueueEngine:
         self._waiters: dict[int, deque[asyncio.Future]] = {}
         self._tasks: set[asyncio.Task] = set()
         self._movers: dict[str, asyncio.Task] = {}
+        self._cancelling: set[str] = set()
         self._sweeper: asyncio.Task | None = None
 
     async def _load_queue(self, key: tuple[str, str, str]) -> QueueRecord | None:
@@ -381,18 +382,25 @@ class QueueEngine:
         return task
 
     async def cancel_move_task(self, task_id: str, source_arn: str) -> MoveTask:
-        for task in await self.store.move_tasks(source_arn, 1000):
-            if task.task_id == task_id:
-                if task.status != "RUNNING":
-                    raise AwsError("ResourceNotFoundException", "Task does not exist.")
-                mover = self._movers.pop(task_id, None)
-                if mover is not None:
-                    mover.cancel()
-                task = (await self._task(task_id, source_arn)) or task
-                task.status = "CANCELLED"
-                await self.store.save_move_task(task)
-                return task
-        raise AwsError("ResourceNotFoundException", "Task does not exist.")
+        task = await self._task(task_id, source_arn)
+        if task is None or task.status != "RUNNING":
+            raise AwsError("ResourceNotFoundException", "Task does not exist.")
+        mover = self._movers.get(task_id)
+        if mover is not None:
+            self._cancelling.add(task_id)
+            try:
+                await asyncio.shield(mover)  # it stops between batches, so `moved` counts what really moved
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                pass
+            finally:
+                self._cancelling.discard(task_id)
+            task = (await self._task(task_id, source_arn)) or task
+        if task.status == "RUNNING":
+            task.status = "CANCELLED"
+            await self.store.save_move_task(task)
+        return task
 
     async def _task(self, task_id: str, source_arn: str) -> MoveTask | None:
         for task in await self.store.move_tasks(source_arn, 1000):
@@ -417,6 +425,10 @@ class QueueEngine:
             source = await self.queue_by_arn(task.source_arn)
             fixed = await self.queue_by_arn(task.destination_arn) if task.destination_arn else None
             while source is not None:
+                if task.task_id in self._cancelling:
+                    task.status = "CANCELLED"
+                    await self.store.save_move_task(task)
+                    return
                 started = time.monotonic()
                 batch = await self.store.movable(source, task.max_message_id, min(rate, 100), now_ms())
                 if not batch:
@@ -433,7 +445,10 @@ class QueueEngine:
                 await self.store.save_move_task(task)
                 for dest in {d.id for _, d in moves}:
                     self._wake(dest, len(moves))
-                await asyncio.sleep(max(0.0, len(batch) / rate - (time.monotonic() - started)))
+                pause = max(0.0, len(batch) / rate - (time.monotonic() - started))
+                deadline = time.monotonic() + pause
+                while time.monotonic() < deadline and task.task_id not in self._cancelling:
+                    await asyncio.sleep(min(0.05, deadline - time.monotonic()))
             task.status = "COMPLETED"
             await self.store.save_move_task(task)
         except asyncio.CancelledError:

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS sqs_messages (
     receive_count INTEGER NOT NULL DEFAULT 0,
     first_receive_at INTEGER,
     receipt TEXT,
+    received_at INTEGER,
     group_id TEXT,
     dedup_id TEXT,
     seq TEXT,

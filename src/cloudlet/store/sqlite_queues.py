@@ -27,8 +27,9 @@ Q_GROUPS_AVAILABLE = ("SELECT group_id FROM sqs_groups WHERE queue_id=? AND avai
                       "ORDER BY available_at, head_id LIMIT ?")
 Q_GROUP_MESSAGES = f"SELECT {_MSG_COLS} FROM sqs_messages WHERE queue_id=? AND group_id=? ORDER BY id LIMIT ?"
 Q_GROUP_HEAD = "SELECT id, visible_at FROM sqs_messages WHERE queue_id=? AND group_id=? ORDER BY id LIMIT 1"
-Q_MARK_RECEIVED = ("UPDATE sqs_messages SET visible_at=?, receive_count=receive_count+1, receipt=?, "
+Q_MARK_RECEIVED = ("UPDATE sqs_messages SET visible_at=?, receive_count=receive_count+1, receipt=?, received_at=?, "
                    "first_receive_at=COALESCE(first_receive_at, ?) WHERE id=?")
+MAX_VISIBILITY_MS = 43_200_000
 
 
 def _queue(row: sqlite3.Row | None) -> QueueRecord | None:
@@ -163,8 +164,8 @@ class SqliteQueueStore:
             results: list[str | None] = []
             groups = set()
             for msg_id, token, timeout_ms in changes:
-                row = c.execute("SELECT receipt, visible_at, group_id FROM sqs_messages WHERE id=? AND queue_id=?",
-                                (msg_id, queue.id)).fetchone()
+                row = c.execute("SELECT receipt, visible_at, group_id, received_at FROM sqs_messages "
+                                "WHERE id=? AND queue_id=?", (msg_id, queue.id)).fetchone()
                 if row is None:
                     results.append("ReceiptHandleIsInvalid")
                     continue
@@ -173,6 +174,9 @@ class SqliteQueueStore:
                     continue
                 if row[1] <= now and queue.fifo:  # standard queues accept a late change from the latest receipt
                     results.append("expired")
+                    continue
+                if row[3] is not None and now + timeout_ms > row[3] + MAX_VISIBILITY_MS:
+                    results.append("beyond-limit")  # 12 hours from the receive, in total
                     continue
                 c.execute("UPDATE sqs_messages SET visible_at=? WHERE id=?", (now + timeout_ms, msg_id))
                 if row[2] is not None and queue.fifo:
@@ -360,7 +364,7 @@ def _take(c: sqlite3.Connection, queue: QueueRecord, m: StoredMessage, visibilit
         _insert_copy(c, redrive.queue, m, now, queue.arn)
         return False
     token = secrets.token_hex(12)
-    c.execute(Q_MARK_RECEIVED, (now + visibility_ms, token, now, m.id))
+    c.execute(Q_MARK_RECEIVED, (now + visibility_ms, token, now, now, m.id))
     m.receipt, m.receive_count, m.visible_at = token, m.receive_count + 1, now + visibility_ms
     if m.first_receive_at is None:
         m.first_receive_at = now
