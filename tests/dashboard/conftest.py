@@ -15,7 +15,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: sync Playwright keeps an event loop running in the main thread
 def browser():
     from playwright.sync_api import sync_playwright
 
