@@ -10,11 +10,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..aws.context import RequestContext
+from ..aws.operations import OperationMethods
 from ..aws.errors import AwsError, invalid_parameter
 from ..store.queue_records import QueueRecord, StoredMessage
 from . import validation as v
 from .checksums import md5_attributes
-from .engine import QueueEngine, decode_attrs, no_such_queue, parse_arn
+from .engine import QueueEngine, decode_attrs, no_such_queue
 
 
 # What AddPermission may grant (SendMessage, DeleteMessage and ChangeMessageVisibility cover their batches).
@@ -23,15 +24,9 @@ PERMISSION_ACTIONS = {"*", "SendMessage", "ReceiveMessage", "DeleteMessage", "Ch
                       "ListQueueTags"}
 
 
-class SqsApi:
+class SqsApi(OperationMethods):
     def __init__(self, engine: QueueEngine) -> None:
         self.engine = engine
-
-    async def call(self, operation: str, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any] | None:
-        handler = getattr(self, f"op_{operation}", None)
-        if handler is None:
-            raise AwsError("InvalidAction", f"The action {operation} is not valid for this endpoint.")
-        return await handler(params, ctx)
 
     # -- helpers ---------------------------------------------------------------------------------
     def url(self, ctx: RequestContext, queue: QueueRecord) -> str:

@@ -4,9 +4,8 @@ protocol itself (form parsing, XML answers and errors) is handled by the AWS lay
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from ..aws.context import RequestContext
+from ..aws.operations import OperationMethods
 from ..aws.errors import AwsError
 from .engine import TopicEngine, invalid, not_found
 from .messages import published
@@ -17,15 +16,9 @@ MAX_BATCH = 10
 MAX_BATCH_BYTES = 262144
 
 
-class SnsApi:
+class SnsApi(OperationMethods):
     def __init__(self, engine: TopicEngine) -> None:
         self.engine = engine
-
-    async def call(self, operation: str, params: dict[str, Any], ctx: RequestContext) -> dict[str, Any] | None:
-        handler = getattr(self, f"op_{operation}", None)
-        if handler is None:
-            raise AwsError("InvalidAction", f"The action {operation} is not valid for this endpoint.")
-        return await handler(params, ctx)
 
     # -- topics ----------------------------------------------------------------------------------
     async def op_CreateTopic(self, p, ctx):
