@@ -215,8 +215,8 @@ class BlobApi:
             if blob.props.get("content_md5"):
                 headers.append(("x-ms-blob-content-md5", blob.props["content_md5"]))
             if want_md5:
-                data = await asyncio.to_thread(self.engine.files.read_range_sync, blob.extents, start, end)
-                headers.append(("content-md5", base64.b64encode(hashlib.md5(data).digest()).decode()))
+                digest = await asyncio.to_thread(self._range_md5, blob.extents, start, end)
+                headers.append(("content-md5", base64.b64encode(digest).decode()))
         headers = self._overrides(who, headers)
         framing = call.header("x-ms-structured-body")
         if framing and structured.accepted(framing):
@@ -228,6 +228,9 @@ class BlobApi:
         if blob.data is not None:  # small: read with the row, sent in one piece
             return Response(status, blob.data, headers)
         return Response(status, b"", headers, stream=self.engine.files.stream(blob.extents, start, end))
+
+    def _range_md5(self, extents: list, start: int, end: int) -> bytes:
+        return hashlib.md5(self.engine.files.read_range_sync(extents, start, end)).digest()
 
     async def _head(self, call: BlobCall, who: Principal) -> Response:
         blob = await self.engine.blob_properties(who.account.name, call.container, call.blob, self._snapshot(call),
