@@ -9,6 +9,7 @@ from ..azure.accounts import Accounts
 from ..config import Settings
 from ..http import Receive, Scope, Send
 from .engine import BlobEngine
+from .event_topics import EventTopics, publisher
 from .files import BlobFiles
 from .frontend import BlobFrontEnd
 from .sqlite_repo import SCHEMA
@@ -30,6 +31,9 @@ class BlobService:
                                  float(os.environ.get("CLOUDLET_BLOB_REHYDRATE_SECONDS", "0")),
                                  float(os.environ.get("CLOUDLET_BLOB_DELETE_GRACE_SECONDS", "30")))
         self.front_end = BlobFrontEnd(self.engine, self.accounts)
+        topics = EventTopics()
+        if topics:
+            self.engine.events.subscribe(publisher(topics, cloudlet))
 
     async def start(self) -> None:
         await self.engine.start()
