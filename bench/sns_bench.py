@@ -39,20 +39,6 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 HOST = "127.0.0.1"
-# `cloudlet serve` creates its listening socket with proto 0; asyncio sets TCP_NODELAY only on accepted sockets
-# whose proto is IPPROTO_TCP, so each answer (uvicorn writes head and body separately) can wait ~40 ms for the
-# client's delayed ACK. This launcher binds the socket with IPPROTO_TCP, to measure what that one-line fix gives.
-NODELAY_LAUNCHER = """
-import socket, sys
-import cloudlet.cli as cli
-def _bind(host, port):
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port)); sock.listen(2048); sock.set_inheritable(True)
-    return sock
-cli._bind = _bind
-sys.exit(cli.main(sys.argv[1:]))
-"""
 AUTH = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, " \
        "Signature=0"
 
@@ -326,9 +312,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2-second phases")
     parser.add_argument("--cloudlet-command", default=f"{sys.executable} -m cloudlet",
                         help="how to launch Cloudlet (default: this Python's `-m cloudlet`)")
-    parser.add_argument("--nodelay-what-if", action="store_true",
-                        help="also run Cloudlet with its listening socket created as IPPROTO_TCP, so that asyncio "
-                             "sets TCP_NODELAY on accepted connections (see NODELAY_LAUNCHER)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds = args.latency_seconds = 2.0
@@ -337,10 +320,6 @@ def main(argv: list[str] | None = None) -> int:
     servers = {"cloudlet": Server("cloudlet", [*shlex.split(args.cloudlet_command), "serve", "--port", "{port}",
                                                "--blob-port", "0", "--data-dir", str(workdir / "data"),
                                                "--log-level", "warning"], workdir)}
-    if args.nodelay_what_if:
-        servers["cloudlet+nodelay"] = Server("cloudlet+nodelay", [
-            sys.executable, "-c", NODELAY_LAUNCHER, "serve", "--port", "{port}", "--blob-port", "0",
-            "--data-dir", str(workdir / "data-nodelay"), "--log-level", "warning"], workdir)
     if not args.cloudlet_only:
         servers["moto"] = Server("moto", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", "{port}"], workdir)
     results: dict[str, list[Result]] = {}
