@@ -19,6 +19,25 @@ class Service(Protocol):
     async def reset(self) -> None: ...
 
 
+class EngineService:
+    """A service whose lifecycle is its engine's; the AWS services also answer through their front end `api`."""
+
+    engine: Any
+    api: Any
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def stop(self) -> None:
+        await self.engine.stop()
+
+    async def reset(self) -> None:
+        await self.engine.reset()
+
+    async def handle_aws(self, operation: str, params: dict[str, Any], ctx: Any, request: Any) -> Any:
+        return await self.api.call(operation, params, ctx)
+
+
 class Cloudlet:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -13,11 +13,12 @@ from .event_topics import EventTopics, publisher
 from .files import BlobFiles
 from .frontend import BlobFrontEnd
 from .sqlite_repo import SCHEMA
+from ..runtime import EngineService
 
 _accounts = Accounts()
 
 
-class BlobService:
+class BlobService(EngineService):
     name = "blobs"
 
     def __init__(self, cloudlet: Any) -> None:
@@ -35,14 +36,6 @@ class BlobService:
         if topics:
             self.engine.events.subscribe(publisher(topics, cloudlet))
 
-    async def start(self) -> None:
-        await self.engine.start()
-
-    async def stop(self) -> None:
-        await self.engine.stop()
-
-    async def reset(self) -> None:
-        await self.engine.reset()
 
     async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.front_end(scope, receive, send)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..aws.context import RequestContext
 from ..http import Request, Response, json_response
 from ..objects import ObjectStore, TopicPublisher
 from .api import RekognitionApi
 from .engine import JobEngine, JobSettings
 from .store import JobStore
+from ..runtime import EngineService
 
 
-class JobService:
+class JobService(EngineService):
     name = "jobs"
     aws_name = "rekognition"
 
@@ -24,17 +24,6 @@ class JobService:
                                 cloudlet.files_dir("jobs"), self.settings)
         self.api = RekognitionApi(self.engine)
 
-    async def start(self) -> None:
-        await self.engine.start()
-
-    async def stop(self) -> None:
-        await self.engine.stop()
-
-    async def reset(self) -> None:
-        await self.engine.reset()
-
-    async def handle_aws(self, operation: str, params: dict[str, Any], ctx: RequestContext, request: Any):
-        return await self.api.call(operation, params, ctx)
 
     async def admin(self, request: Request) -> Response:
         """GET /_cloudlet/jobs: per-account active/limit, queued work, recent jobs.

@@ -129,17 +129,8 @@ class QueueEngine:
         self._wake(queue.id, len(self._waiters.get(queue.id, ())))
 
     async def list_queues(self, account: str, region: str, prefix: str, limit: int, token: str | None):
-        after = ""
-        if token:
-            try:
-                after = json.loads(base64.b64decode(token))["after"]
-            except (ValueError, KeyError, TypeError, binascii.Error):
-                raise invalid_parameter("Invalid NextToken value.") from None
-        names = await self.store.list_queues(account, region, prefix, after, limit + 1)
-        more = len(names) > limit
-        names = names[:limit]
-        next_token = base64.b64encode(json.dumps({"after": names[-1]}).encode()).decode() if more else None
-        return names, next_token
+        names = await self.store.list_queues(account, region, prefix, _after(token), limit + 1)
+        return names[:limit], _next_token(names[limit - 1]) if len(names) > limit else None
 
     async def set_attributes(self, queue: QueueRecord, attributes: dict[str, str]) -> QueueRecord:
         given = v.check_attributes(attributes, queue.fifo, creating=False)
@@ -346,16 +337,8 @@ class QueueEngine:
 
     # -- dead-letter sources and move tasks ------------------------------------------------------
     async def dead_letter_sources(self, queue: QueueRecord, limit: int, token: str | None):
-        after = ""
-        if token:
-            try:
-                after = json.loads(base64.b64decode(token))["after"]
-            except (ValueError, KeyError, TypeError, binascii.Error):
-                raise invalid_parameter("Invalid NextToken value.") from None
-        sources = await self.store.dead_letter_sources(queue.arn, after, limit + 1)
-        more = len(sources) > limit
-        sources = sources[:limit]
-        return sources, (base64.b64encode(json.dumps({"after": sources[-1].name}).encode()).decode() if more else None)
+        sources = await self.store.dead_letter_sources(queue.arn, _after(token), limit + 1)
+        return sources[:limit], _next_token(sources[limit - 1].name) if len(sources) > limit else None
 
     async def start_move_task(self, source_arn: str, destination_arn: str | None, rate: int | None) -> MoveTask:
         source = await self.queue_by_arn(source_arn)
@@ -490,6 +473,20 @@ class QueueEngine:
         for queue in await self.store.queues_with_expired(now):
             await self.store.expire(queue, now - queue.attr_int("MessageRetentionPeriod") * 1000)
         await self.store.expire_dedup(now - v.DEDUP_WINDOW_MS)
+
+
+def _after(token: str | None) -> str:
+    """The queue name a NextToken continues after."""
+    if not token:
+        return ""
+    try:
+        return json.loads(base64.b64decode(token))["after"]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise invalid_parameter("Invalid NextToken value.") from None
+
+
+def _next_token(last_name: str) -> str:
+    return base64.b64encode(json.dumps({"after": last_name}).encode()).decode()
 
 
 def _check_encryption(given: dict[str, str], merged: dict[str, str]) -> None:

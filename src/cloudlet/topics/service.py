@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..aws.context import RequestContext
 from ..http import Request, Response
 from .api import SnsApi
 from .engine import TopicEngine
 from .signing import CERT_PATH_PREFIX, Signer
 from .sqlite_store import SqliteTopicStore
+from ..runtime import EngineService
 
 
-class TopicService:
+class TopicService(EngineService):
     name = "topics"
     aws_name = "sns"
     admin_prefix = CERT_PATH_PREFIX  # GET /_cloudlet/sns/<SigningCertURL file>
@@ -24,17 +24,6 @@ class TopicService:
         self.engine = TopicEngine(self.store, queues, self.signer, cloudlet.files_dir("sns-email"))
         self.api = SnsApi(self.engine)
 
-    async def start(self) -> None:
-        await self.engine.start()
-
-    async def stop(self) -> None:
-        await self.engine.stop()
-
-    async def reset(self) -> None:
-        await self.engine.reset()
-
-    async def handle_aws(self, operation: str, params: dict[str, Any], ctx: RequestContext, request: Any):
-        return await self.api.call(operation, params, ctx)
 
     async def handle_admin(self, request: Request) -> Response:
         if request.method == "GET" and request.path == f"{CERT_PATH_PREFIX}{self.signer.cert_name}":
