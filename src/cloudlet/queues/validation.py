@@ -118,13 +118,18 @@ def check_attributes(attrs: dict[str, str], fifo: bool, creating: bool) -> dict[
     return out
 
 
-def _check_redrive(value: str) -> str:
+def _json_object(value: str, parameter: str) -> dict[str, Any]:
     try:
         policy = json.loads(value)
         if not isinstance(policy, dict):
             raise ValueError
     except ValueError:
-        raise invalid_parameter(f"Value {value} for parameter RedrivePolicy is invalid. Reason: Invalid JSON.") from None
+        raise invalid_parameter(f"Value {value} for parameter {parameter} is invalid. Reason: Invalid JSON.") from None
+    return policy
+
+
+def _check_redrive(value: str) -> str:
+    policy = _json_object(value, "RedrivePolicy")
     arn = policy.get("deadLetterTargetArn")
     count = policy.get("maxReceiveCount")
     if not arn or count is None:
@@ -143,12 +148,7 @@ def _check_redrive(value: str) -> str:
 
 
 def _check_redrive_allow(value: str) -> str:
-    try:
-        policy = json.loads(value)
-        if not isinstance(policy, dict):
-            raise ValueError
-    except ValueError:
-        raise invalid_parameter(f"Value {value} for parameter RedriveAllowPolicy is invalid. Reason: Invalid JSON.") from None
+    policy = _json_object(value, "RedriveAllowPolicy")
     permission = policy.get("redrivePermission")
     sources = policy.get("sourceQueueArns")
     if permission not in ("allowAll", "denyAll", "byQueue"):
@@ -196,7 +196,7 @@ def check_message_attributes(attrs: dict[str, Any], system: bool = False) -> int
         if system and base != "String":
             raise invalid_parameter(f"The message system attribute '{name}' must be of type String.")
         if value.get("StringListValues") or value.get("BinaryListValues"):
-            raise invalid_parameter(f"Message attribute list values in SendMessage operation are not supported.")
+            raise invalid_parameter("Message attribute list values in SendMessage operation are not supported.")
         if base == "Binary":
             raw = value.get("BinaryValue")
             if raw is None or len(raw) == 0:
