@@ -1,7 +1,6 @@
 """MessageRetentionPeriod: expired messages are never delivered and the sweeper removes them. The minimum
 retention is 60 s, so the test ages messages in the store instead of sleeping."""
 
-import asyncio
 import time
 
 from cloudlet.queues.engine import QueueEngine
