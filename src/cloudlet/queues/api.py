@@ -15,7 +15,7 @@ from ..aws.errors import AwsError, invalid_parameter
 from ..store.queue_records import QueueRecord, StoredMessage
 from . import validation as v
 from .checksums import md5_attributes
-from .engine import QueueEngine, decode_attrs, no_such_queue
+from .engine import QueueEngine, decode_attrs, no_such_queue, now_ms
 
 
 # What AddPermission may grant (SendMessage, DeleteMessage and ChangeMessageVisibility cover their batches).
@@ -230,14 +230,14 @@ class SqsApi(OperationMethods):
                 attempt = None  # standard queues ignore it
             else:
                 v.check_dedup_id(attempt, "ReceiveRequestAttemptId")
-                cached = await self.engine.store.receive_attempt(queue, attempt, _now() - v.DEDUP_WINDOW_MS)
+                cached = await self.engine.store.receive_attempt(queue, attempt, now_ms() - v.DEDUP_WINDOW_MS)
                 if cached is not None:
                     return cached
         messages = await self.engine.receive(queue, limit or 1, p.get("VisibilityTimeout"), p.get("WaitTimeSeconds"))
         wanted_attrs = p.get("MessageAttributeNames") or []
         result = {"Messages": [self._message(queue, m, system_names, wanted_attrs) for m in messages]} if messages else {}
         if attempt is not None and messages:
-            await self.engine.store.save_receive_attempt(queue, attempt, _now(), _jsonable(result))
+            await self.engine.store.save_receive_attempt(queue, attempt, now_ms(), _jsonable(result))
         return result
 
     def _message(self, queue: QueueRecord, m: StoredMessage, system_names: set[str], wanted: list[str]) -> dict:
@@ -289,17 +289,16 @@ class SqsApi(OperationMethods):
         parsed, failed = [], []
         for entry in entries:
             try:
-                parsed.append((entry["Id"], self.engine.parse_receipt(queue, entry.get("ReceiptHandle") or "")))
+                parsed.append((entry, self.engine.parse_receipt(queue, entry.get("ReceiptHandle") or "")))
             except AwsError as err:
                 failed.append(_failure(entry["Id"], err))
         results = await self.engine.delete(queue, [h for _, h in parsed]) if parsed else []
         successful = []
-        for (entry_id, _), result in zip(parsed, results):
+        for (entry, _), result in zip(parsed, results):
             if result is None:
-                successful.append({"Id": entry_id})
+                successful.append({"Id": entry["Id"]})
             else:
-                handle = next(e.get("ReceiptHandle") for e in entries if e["Id"] == entry_id)
-                failed.append(_failure(entry_id, _receipt_error(result, handle)))
+                failed.append(_failure(entry["Id"], _receipt_error(result, entry["ReceiptHandle"])))
         return {"Successful": successful, "Failed": failed}
 
     async def op_ChangeMessageVisibility(self, p, ctx):
@@ -365,12 +364,6 @@ class SqsApi(OperationMethods):
                 item["FailureReason"] = task.failure_reason
             results.append(item)
         return {"Results": results}
-
-
-def _now() -> int:
-    from .engine import now_ms
-
-    return now_ms()
 
 
 def _failure(entry_id: str, err: AwsError) -> dict[str, Any]:
