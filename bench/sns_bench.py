@@ -10,6 +10,8 @@ durable settings in a fresh data directory) and for a topic with 1, 3 and 10 sub
 
   publish/s   Publish on --connections keep-alive connections for --seconds, queues not drained: how fast a
               publish (which fans out to every queue) is answered.
+  CPU ms      the server process's CPU time (utime+stime from /proc/<pid>/stat) per publish in the
+              throughput phase: far less sensitive than publish/s to other work sharing the machine.
   p50 / p99   publish-to-receive latency, under light load (--light-rate publishes/s) and loaded (--rate
               publishes/s, at most half the measured publish rate), with two long-polling receivers per
               queue (ReceiveMessage 10 + DeleteMessageBatch): from just before the Publish request is
@@ -142,6 +144,14 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.label} did not start")
 
+    def cpu_seconds(self) -> float:
+        """utime + stime of the server process so far (Linux); 0 where /proc is not available."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
@@ -175,6 +185,7 @@ class Result:
     server: str
     queues: int
     publish_rate: float = 0.0
+    cpu_ms: float = 0.0  # server CPU per publish in the throughput phase
     light: Latency = field(default_factory=Latency)
     loaded: Latency = field(default_factory=Latency)
 
@@ -193,7 +204,7 @@ async def setup(port: int, queues: int, tag: str) -> tuple[str, list[str]]:
     return topic, urls
 
 
-async def throughput(port: int, topic: str, connections: int, seconds: float) -> float:
+async def throughput(port: int, topic: str, connections: int, seconds: float) -> tuple[float, int]:
     count = 0
     deadline = time.perf_counter() + seconds
 
@@ -207,7 +218,7 @@ async def throughput(port: int, topic: str, connections: int, seconds: float) ->
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(connections)))
-    return count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started), count
 
 
 async def latency(port: int, topic: str, urls: list[str], rate: float, seconds: float, connections: int,
@@ -269,14 +280,17 @@ async def bench(server: Server, queue_counts: list[int], args: argparse.Namespac
     for queues in queue_counts:
         result = Result(server.label, queues)
         topic, urls = await setup(server.port, queues, f"tp{queues}")
-        result.publish_rate = await throughput(server.port, topic, args.connections, args.seconds)
+        cpu = server.cpu_seconds()
+        result.publish_rate, count = await throughput(server.port, topic, args.connections, args.seconds)
+        result.cpu_ms = (server.cpu_seconds() - cpu) * 1000 / max(count, 1)
         cap = max(5.0, result.publish_rate * 0.5)  # the receivers need their share of the server too
         for name, rate in (("light", min(args.light_rate, cap)), ("loaded", min(args.rate, cap))):
             topic, urls = await setup(server.port, queues, f"{name}{queues}")
             await latency(server.port, topic, urls, rate, args.latency_seconds, args.connections,
                           getattr(result, name))
         results.append(result)
-        print(f"  {server.label:16} {queues:2} queues: {result.publish_rate:6.0f} publish/s; publish-to-receive "
+        print(f"  {server.label:16} {queues:2} queues: {result.publish_rate:6.0f} publish/s, "
+              f"{result.cpu_ms:.3f} server CPU ms/publish; publish-to-receive "
               f"p50 / p99 ms {result.light}; {result.loaded}", file=sys.stderr, flush=True)
     return results
 
@@ -286,15 +300,16 @@ def fmt(v: float | None) -> str:
 
 
 def table(results: dict[str, list[Result]], queue_counts: list[int]) -> str:
-    lines = ["| SQS subscriptions | server | publish/s | vs moto | publish-to-receive p50 / p99 ms, light load | "
-             "p50 / p99 ms, loaded |", "|---:|---|---:|---:|---|---|"]
+    lines = ["| SQS subscriptions | server | publish/s | vs moto | server CPU ms / publish | publish-to-receive p50 / "
+             "p99 ms, light load | p50 / p99 ms, loaded |", "|---:|---|---:|---:|---:|---|---|"]
     for i, queues in enumerate(queue_counts):
         moto = results["moto"][i] if "moto" in results else None
         for key, runs in results.items():
             r = runs[i]
             ratio = f"{r.publish_rate / moto.publish_rate:.0f}x" if moto and moto.publish_rate and key != "moto" \
                 else ""
-            lines.append(f"| {queues} | {r.server} | {r.publish_rate:.0f} | {ratio} | {r.light} | {r.loaded} |")
+            lines.append(f"| {queues} | {r.server} | {r.publish_rate:.0f} | {ratio} | {r.cpu_ms:.3f} | {r.light} | "
+                         f"{r.loaded} |")
     return "\n".join(lines)
 
 
