@@ -90,3 +90,33 @@ def test_queued_jobs_against_the_limit(tmp_path, page):
 def _file(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_the_job_list_pages_through_every_job_once(tmp_path, page):
+    """More jobs than a page: newest first, 50 a page, each job exactly once, the oldest on the last page."""
+    from tests.conftest import ServerProcess
+
+    server = ServerProcess(tmp_path / "data", in_memory=True,
+                           env={"CLOUDLET_JOBS_WORKERS": "0", "CLOUDLET_JOBS_MAX_ACTIVE": "100"}).start()
+    try:
+        upload(server.blob_url, "many", "clip.mp4", _file(tmp_path / "clip.mp4", b"queued, never analysed"))
+        rek = rekognition(server.url, new_account())
+        video = {"S3Object": {"Bucket": "many", "Name": "clip.mp4"}}
+        started = [rek.start_label_detection(Video=video)["JobId"] for _ in range(57)]
+        page.goto(f"{server.url}{PREFIX}/jobs")
+        seen: list[str] = []
+        pages = 0
+        while True:
+            pages += 1
+            rows = page.locator("table.recent-jobs tbody tr")
+            seen += [rows.nth(i).get_attribute("data-job") for i in range(rows.count())]
+            following = page.locator("#jobs-live a.page-next")
+            if not following.count():
+                break
+            following.click()
+            expect(page.locator("#jobs-live a.page-first")).to_be_visible()
+        assert pages == 2
+        assert seen[:50] == started[::-1][:50] and len(seen) == 57
+        assert seen == started[::-1]  # newest first, no job twice, none missing
+    finally:
+        server.stop()

@@ -12,6 +12,7 @@ from .markup import Safe, h, join, pager, path, table, when
 
 SERVICE = "jobs"
 RESULTS_PAGE = 100
+JOBS_PAGE = 50
 # Start API -> (the result list's member, the stored view Get* answers by default)
 _DEFAULT_VIEW = {"sort+aggregate": "TIMESTAMP/TIMESTAMPS", "sort": "TIMESTAMP", "none": "DEFAULT"}
 RESULTS = {start: (member, _DEFAULT_VIEW[ordering]) for start, member, _, ordering in GETS.values()}
@@ -47,8 +48,23 @@ def _job_row(job: dict[str, Any], running: set[str]) -> Safe:
              attempts=job.get("attempts", 0), message=job.get("status_message") or "")
 
 
+def _cursor(text: str) -> tuple[float, str] | None:
+    """The job list's page cursor `created_at:job_id` (None when absent or not one)."""
+    created, _, job_id = text.partition(":")
+    try:
+        return (float(created), job_id) if job_id else None
+    except ValueError:
+        return None
+
+
 async def jobs_page(view: View) -> Page:
-    data = await _engine(view).overview()
+    engine = _engine(view)
+    data = await engine.overview()
+    before = _cursor(view.arg("before"))
+    jobs = await engine.recent_jobs(JOBS_PAGE + 1, before)
+    more, jobs = len(jobs) > JOBS_PAGE, jobs[:JOBS_PAGE]
+    next_url = path("jobs", query={"before": f"{jobs[-1]['created_at']!r}:{jobs[-1]['job_id']}"}) if more else None
+    first_url = path("jobs") if before else None
     token = view.dashboard.guard.token
     accounts = [h('<tr data-account="{a}"><td>{a}</td><td class="num active">{active}</td><td class="num limit">{limit}'
                   '</td><td>{bar}</td></tr>', a=a["account"], active=a["active"], limit=a["limit"],
@@ -66,12 +82,14 @@ async def jobs_page(view: View) -> Page:
              '<dt>Workers</dt><dd>{workers}</dd><dt>Queued</dt><dd id="queued">{queued}</dd>'
              '<dt>Running</dt><dd id="running">{running}</dd><dt>Default limit</dt><dd>{default}</dd></dl></div>'
              '<div class="card"><h2>Active jobs per account</h2>{accounts}</div></div>'
-             '<h2>Recent jobs</h2>{recent}</div>'
+             '<h2>Recent jobs</h2>{recent}{pager}</div>'
              '<div class="card"><h2>Set an account\'s limit</h2>{limit_form}</div>',
              workers=data["workers"], queued=data["queued"], running=running, default=data["defaultLimit"],
              accounts=table(["Account", "Active", "Limit", ""], accounts, empty="No jobs yet.", cls="accounts"),
              recent=table(["Job", "Account", "Analysis", "Status", "Tag", "Created (UTC)", "Took", "Attempts",
-                           "Message"], [_job_row(j, set(data["running"])) for j in data["recent"]], empty="No jobs yet.", cls="recent-jobs"),
+                           "Message"], [_job_row(j, set(data["running"])) for j in jobs], empty="No jobs yet.",
+                          cls="recent-jobs"),
+             pager=pager(next_url, first_url),
              limit_form=limit_form)
     return Page("Jobs", "jobs", body)
 
@@ -116,7 +134,7 @@ async def job_page(view: View) -> Page:
         raise ActionError("No such job.")
     member, stored_view = RESULTS.get(job.api, ("Results", "DEFAULT"))
     start = max(0, view.int_arg("start"))
-    items, more = (await engine.store.page(job.job_id, stored_view, start, RESULTS_PAGE)
+    items, more = (await engine.results(job.job_id, stored_view, start, RESULTS_PAGE)
                    if job.status == "SUCCEEDED" else ([], False))
     rows = [h('<tr><td class="mono">{at}</td><td class="mono">{frames}</td><td>{what}</td><td class="num">{conf}</td>'
               '<td class="mono small">{details}</td></tr>', at=at, frames=frames, what=what, conf=conf, details=details)

@@ -129,6 +129,14 @@ class JobEngine:
     async def job(self, job_id: str) -> Job | None:
         return await self.store.get(job_id)
 
+    async def recent_jobs(self, limit: int, before: tuple[float, str] | None = None) -> list[dict[str, Any]]:
+        """A page of the job list, newest first; `before` is the (created_at, job_id) of the previous page's last."""
+        return await self.store.recent(limit, before)
+
+    async def results(self, job_id: str, view: str, start: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """Items start.. of one stored result view of a job, and whether more follow."""
+        return await self.store.page(job_id, view, start, limit)
+
     async def set_limit(self, account: str, limit: int) -> None:
         await self.store.set_limit(account, limit)
 

@@ -42,7 +42,11 @@ SELECT account, COUNT(*) AS active FROM video_jobs WHERE status = 'IN_PROGRESS' 
 
 -- name: recent
 SELECT job_id, account, api, status, status_message, job_tag, created_at, started_at, finished_at, attempts
-FROM video_jobs ORDER BY created_at DESC LIMIT ?;
+FROM video_jobs ORDER BY created_at DESC, job_id DESC LIMIT ?;
+
+-- name: recent_before
+SELECT job_id, account, api, status, status_message, job_tag, created_at, started_at, finished_at, attempts
+FROM video_jobs WHERE (created_at, job_id) < (?, ?) ORDER BY created_at DESC, job_id DESC LIMIT ?;
 
 -- name: wipe_results
 DELETE FROM video_job_results;

@@ -17,7 +17,9 @@ CREATE TABLE IF NOT EXISTS video_jobs (
 );
 -- (status, account): the quota's count and the per-account overview read only the active jobs' entries.
 CREATE INDEX IF NOT EXISTS video_jobs_by_status ON video_jobs(status, account);
-CREATE INDEX IF NOT EXISTS video_jobs_by_created ON video_jobs(created_at);
+-- (created_at, job_id): newest-first keyset pages of the job list, whatever the number of jobs.
+DROP INDEX IF EXISTS video_jobs_by_created;
+CREATE INDEX IF NOT EXISTS video_jobs_by_time ON video_jobs(created_at, job_id);
 CREATE UNIQUE INDEX IF NOT EXISTS video_jobs_token ON video_jobs(account, api, client_token)
     WHERE client_token IS NOT NULL;
 

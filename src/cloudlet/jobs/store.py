@@ -140,6 +140,16 @@ class JobStore:
         rows = await self.db.read(run)
         return [json.loads(row["item"]) for row in rows[:limit]], len(rows) > limit
 
+    async def recent(self, limit: int, before: tuple[float, str] | None = None) -> list[dict[str, Any]]:
+        """Up to `limit` jobs, newest first, older than the (created_at, job_id) cursor `before` if given."""
+
+        def run(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            if before is None:
+                return [dict(row) for row in conn.execute(Q["recent"], (limit,))]
+            return [dict(row) for row in conn.execute(Q["recent_before"], (*before, limit))]
+
+        return await self.db.read(run)
+
     # -- overview and reset ----------------------------------------------------------------------
     async def overview(self, recent: int = 50) -> dict[str, Any]:
         def run(conn: sqlite3.Connection) -> dict[str, Any]:
