@@ -77,6 +77,17 @@ class Peer:
                 pass
         return best / 1024
 
+    def cpu_seconds(self) -> float:
+        """utime + stime of the server process and its children (/proc/<pid>/stat), in seconds."""
+        total = 0
+        for pid in [self.proc.pid] + _children(self.proc.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)
@@ -173,7 +184,8 @@ def run_parallel(threads: int, items: list, fn) -> float:
     return time.perf_counter() - start
 
 
-def bench_small(peer: Peer, raw: RawClient, n: int, threads: int) -> tuple[float, float]:
+def bench_small(peer: Peer, raw: RawClient, n: int, threads: int) -> tuple[float, float, float, float]:
+    """ops/s of put and get, and the server's CPU milliseconds per operation for each."""
     container = f"small{threads}"
     raw.request("PUT", container, query="restype=container")
     data = os.urandom(4096)
@@ -186,9 +198,12 @@ def bench_small(peer: Peer, raw: RawClient, n: int, threads: int) -> tuple[float
         status, body = raw.request("GET", f"{container}/blob-{i:06d}")
         assert status == 200 and body == data, status
 
+    cpu0 = peer.cpu_seconds()
     put_s = run_parallel(threads, list(range(n)), put)
+    cpu1 = peer.cpu_seconds()
     get_s = run_parallel(threads, list(range(n)), get)
-    return n / put_s, n / get_s
+    cpu2 = peer.cpu_seconds()
+    return n / put_s, n / get_s, (cpu1 - cpu0) * 1000 / n, (cpu2 - cpu1) * 1000 / n
 
 
 def bench_large(peer: Peer, mib: int, workdir: Path) -> tuple[float, float]:
@@ -284,7 +299,11 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=1000, help="number of 4 KiB blobs")
     parser.add_argument("--large-mib", type=int, default=256)
     parser.add_argument("--list", type=int, default=10_000, help="blobs in the listed container")
+    parser.add_argument("--workloads", default="small,large,list",
+                        help="which workloads to run (comma-separated: small, large, list)")
     args = parser.parse_args()
+    workloads = set(args.workloads.split(","))
+    load_before = os.getloadavg()
     results: dict[str, dict[str, str]] = {}
     workdir = Path(tempfile.mkdtemp(prefix="blob-bench-"))
     try:
@@ -293,20 +312,24 @@ def main() -> int:
             raw = RawClient(peer.port, account_sas())
             row: dict[str, str] = {}
             try:
-                for threads in (1, 8):
-                    put, get = bench_small(peer, raw, args.small, threads)
+                for threads in (1, 8) if "small" in workloads else ():
+                    put, get, put_cpu, get_cpu = bench_small(peer, raw, args.small, threads)
                     row[f"4 KiB put, {threads} thr (ops/s)"] = f"{put:,.0f}"
                     row[f"4 KiB get, {threads} thr (ops/s)"] = f"{get:,.0f}"
-                up, down = bench_large(peer, args.large_mib, workdir)
-                row[f"{args.large_mib} MiB upload (MiB/s)"] = f"{up:,.1f}"
-                row[f"{args.large_mib} MiB download (MiB/s)"] = f"{down:,.1f}"
-                up, down = bench_large_raw(peer, raw.sas, args.large_mib)
-                row[f"{args.large_mib} MiB Put Blob, raw (MiB/s)"] = f"{up:,.1f}"
-                row[f"{args.large_mib} MiB Get Blob, raw (MiB/s)"] = f"{down:,.1f}"
-                row["server peak RSS (MiB)"] = f"{peer.peak_rss_mib():,.0f}"
-                raw_s, sdk_s = bench_list(peer, raw, args.list)
-                row[f"list {args.list:,} blobs, REST (s)"] = f"{raw_s:.3f}"
-                row[f"list {args.list:,} blobs, SDK (s)"] = f"{sdk_s:.3f}"
+                    row[f"4 KiB put, {threads} thr (server CPU ms/op)"] = f"{put_cpu:.2f}"
+                    row[f"4 KiB get, {threads} thr (server CPU ms/op)"] = f"{get_cpu:.2f}"
+                if "large" in workloads:
+                    up, down = bench_large(peer, args.large_mib, workdir)
+                    row[f"{args.large_mib} MiB upload (MiB/s)"] = f"{up:,.1f}"
+                    row[f"{args.large_mib} MiB download (MiB/s)"] = f"{down:,.1f}"
+                    up, down = bench_large_raw(peer, raw.sas, args.large_mib)
+                    row[f"{args.large_mib} MiB Put Blob, raw (MiB/s)"] = f"{up:,.1f}"
+                    row[f"{args.large_mib} MiB Get Blob, raw (MiB/s)"] = f"{down:,.1f}"
+                    row["server peak RSS (MiB)"] = f"{peer.peak_rss_mib():,.0f}"
+                if "list" in workloads:
+                    raw_s, sdk_s = bench_list(peer, raw, args.list)
+                    row[f"list {args.list:,} blobs, REST (s)"] = f"{raw_s:.3f}"
+                    row[f"list {args.list:,} blobs, SDK (s)"] = f"{sdk_s:.3f}"
             finally:
                 peer.stop()
             results[name] = row
@@ -315,6 +338,8 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     names = list(results)
     metrics = list(next(iter(results.values())))
+    print(f"load average (1/5/15 min) before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
+          "after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print("| workload | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for metric in metrics:
