@@ -94,7 +94,7 @@ def test_deleted_blob_files_are_removed(fresh_server):
     assert snap and _eventually_empty(objects)  # ...and then gone
     # small blobs share a pack file; once nothing points into it, it is gone after a restart at the latest
     for i in range(20):
-        c.upload_blob(f"s{i}", os.urandom(1000))
+        c.upload_blob(f"s{i}", os.urandom(100_000))  # above the inline size, below the pack threshold
     packs = server.data_dir / "blobs" / "packs"
     assert len(list(packs.iterdir())) == 1
     for i in range(20):

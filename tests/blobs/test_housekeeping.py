@@ -13,6 +13,7 @@ from cloudlet.config import Settings
 from cloudlet.runtime import Cloudlet
 
 ACCOUNT = "devstoreaccount1"
+SIZE = 100_000
 
 
 async def _body(data: bytes):
@@ -53,8 +54,8 @@ def test_pack_compaction_reclaims_dead_space():
     """Small blobs share pack files; when most of a pack is dead, its live blobs move and the pack goes."""
     async def scenario(engine: Any) -> tuple[int, str, list, dict]:
         await engine.create_container(ACCOUNT, "packs", {}, None)
-        for i in range(10):
-            await engine.put_blob(ACCOUNT, "packs", f"b{i}", _body(bytes([i]) * 1000), WriteOptions(length=1000))
+        for i in range(10):  # 100 KB: above the inline size (kept in the database), below the pack threshold
+            await engine.put_blob(ACCOUNT, "packs", f"b{i}", _body(bytes([i]) * SIZE), WriteOptions(length=SIZE))
         await engine.snapshot(ACCOUNT, "packs", "b9", None, Conditions(), None)
         old_pack = engine.files.packs.current
         engine.files.packs.close()  # the next write opens a new pack, so the old one may be rewritten
@@ -70,4 +71,4 @@ def test_pack_compaction_reclaims_dead_space():
 
     rewritten, old_pack, packs, contents = with_engine(scenario)
     assert rewritten == 1 and old_pack not in packs and len(packs) == 1
-    assert contents == {"b8": bytes([8]) * 1000, "b9": bytes([9]) * 1000}
+    assert contents == {"b8": bytes([8]) * SIZE, "b9": bytes([9]) * SIZE}

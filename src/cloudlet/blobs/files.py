@@ -7,7 +7,10 @@ at are moved on, the others (partial or never committed) are deleted.
 Small bodies (up to PACK_THRESHOLD) are appended to a shared pack file under packs/ instead: creating and
 fsyncing a new file costs a journal commit (~5 ms here), an fdatasync after an append ~0.3 ms. A pack is
 deleted when no row points into it any more (checked when blobs are released, and at start-up); space of
-overwritten small blobs inside a still-referenced pack is not reclaimed (no compaction yet)."""
+overwritten small blobs inside a still-referenced pack is reclaimed by the engine's compaction.
+
+Smaller Put Blob bodies still (up to INLINE_THRESHOLD) never reach this module's disk paths: the engine keeps
+them in the database, and their extents carry the bytes (Extent.data), which the read paths here honour."""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ WRITE_CHUNK = 1 << 20
 READ_CHUNK = 1 << 20
 SYNC_EVERY = 16 * 1024 * 1024
 PACK_THRESHOLD = 256 * 1024
+INLINE_THRESHOLD = 64 * 1024  # a Put Blob body up to this size is kept in the database (see writes.py)
 PACK_MAX = 64 * 1024 * 1024
 
 
@@ -127,6 +131,23 @@ def is_pack(file_id: str) -> bool:
     return file_id.startswith("p")
 
 
+def digest(data: bytes, want_crc: bool, file_id: str = "", offset: int = 0) -> Written:
+    """What a write of `data` reports: its size, MD5 and (when asked for) CRC-64."""
+    crc = crc64(data).to_bytes(8, "little") if want_crc else None
+    return Written(file_id, len(data), hashlib.md5(data).digest(), crc, offset)
+
+
+async def read_whole(body: AsyncIterator[bytes], limit: int) -> bytes:
+    """A body known to be small, read whole (413 past `limit`)."""
+    chunks, size = [], 0
+    async for chunk in body:
+        size += len(chunk)
+        if size > limit:
+            raise StorageError(413, "RequestBodyTooLarge")
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 class _Sink:
     """One file being written: called from worker threads, one call at a time."""
 
@@ -203,8 +224,7 @@ class BlobFiles:
         """A small body, appended durably to the open pack file."""
         def run() -> Written:
             pack_id, offset = self.packs.append(data)
-            crc = crc64(data).to_bytes(8, "little") if want_crc else None
-            return Written(pack_id, len(data), hashlib.md5(data).digest(), crc, offset)
+            return digest(data, want_crc, pack_id, offset)
 
         return await asyncio.to_thread(run)
 
@@ -214,10 +234,7 @@ class BlobFiles:
         """Stream `body` into a new durable file under incoming/ (or, when `length` says it is small, into the
         pack file); at most WRITE_CHUNK bytes are held at once."""
         if length is not None and length <= PACK_THRESHOLD:
-            data = b"".join([chunk async for chunk in body])
-            if len(data) > limit:
-                raise StorageError(413, "RequestBodyTooLarge")
-            return await self.write_small(data, want_crc)
+            return await self.write_small(await read_whole(body, limit), want_crc)
         file_id = uuid.uuid4().hex
         sink: _Sink | None = None
         buffer: list[bytes] = []
@@ -342,6 +359,9 @@ class BlobFiles:
             lo, hi = max(start, ext.start), min(end, ext.start + ext.length)
             if lo >= hi:
                 continue
+            if ext.data is not None:  # an inline body, read with its row
+                parts.append(ext.data[lo - ext.start: hi - ext.start])
+                continue
             fd = self._open(ext.file_id)
             try:
                 parts.append(os.pread(fd, hi - lo, ext.file_offset + lo - ext.start))
@@ -357,6 +377,9 @@ class BlobFiles:
         for ext in extents:
             lo, hi = max(start, ext.start), min(end, ext.start + ext.length)
             if lo >= hi:
+                continue
+            if ext.data is not None:
+                yield ext.data[lo - ext.start: hi - ext.start]
                 continue
             fd = await asyncio.to_thread(self._open, ext.file_id)
             try:

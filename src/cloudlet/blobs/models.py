@@ -59,6 +59,7 @@ class Extent:
     file_id: str
     block_id: str | None = None
     file_offset: int = 0  # where the extent starts in its file (small blobs share pack files)
+    data: bytes | None = None  # the bytes of an inline body (kept in the database, not in a file)
 
 
 @dataclass

@@ -87,6 +87,15 @@ UPDATE blob_extents SET file_id = ?, file_offset = ? WHERE file_id = ? AND file_
 SELECT EXISTS (SELECT 1 FROM blob_extents WHERE file_id = ?)
     OR EXISTS (SELECT 1 FROM blob_staged_blocks WHERE file_id = ?);
 
+-- name: insert_inline
+INSERT INTO blob_inline (data) VALUES (?);
+
+-- name: inline_data
+SELECT data FROM blob_inline WHERE id = ?;
+
+-- name: delete_inline
+DELETE FROM blob_inline WHERE id = ?;
+
 -- name: add_garbage
 INSERT OR IGNORE INTO blob_garbage (file_id) VALUES (?);
 
@@ -125,3 +134,4 @@ INSERT OR REPLACE INTO blob_service_properties (account, properties) VALUES (?, 
 DELETE FROM blob_containers;
 DELETE FROM blob_service_properties;
 DELETE FROM blob_garbage;
+DELETE FROM blob_inline;

@@ -75,6 +75,14 @@ CREATE TABLE IF NOT EXISTS blob_service_properties (
     properties TEXT NOT NULL
 );
 
+-- Small Put Blob bodies kept in the database itself (file id "i<id>"): a put then costs one WAL commit, shared
+-- with concurrent puts by group commit, instead of a file fsync plus the commit. Extents point at them as at
+-- files; a row no extent points at any more is deleted in the same transaction (see BlobTx.release).
+CREATE TABLE IF NOT EXISTS blob_inline (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    data BLOB NOT NULL
+);
+
 -- files no row points at any more: deleted after commit, and again at start-up if a crash came between
 CREATE TABLE IF NOT EXISTS blob_garbage (
     file_id TEXT PRIMARY KEY

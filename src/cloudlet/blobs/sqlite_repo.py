@@ -36,6 +36,11 @@ def _encode(value: Any) -> Any:
     return value
 
 
+def is_inline(file_id: str) -> bool:
+    """A body kept in the blob_inline table rather than in a file."""
+    return file_id.startswith("i")
+
+
 def prefix_end(prefix: str) -> str:
     """The smallest string greater than every string starting with prefix."""
     return prefix + "\U0010ffff" * 2 if prefix else "\U0010ffff" * 2
@@ -111,9 +116,19 @@ class BlobTx:
                 for r in self._all("get_extents", blob_id)]
 
     def extents_in(self, blob_id: int, start: int, end: int) -> list[Extent]:
-        """The extents that hold bytes [start, end), found through the (blob_id, start) index."""
+        """The extents that hold bytes [start, end), found through the (blob_id, start) index; an inline body
+        comes with its bytes (read in this transaction, so an overwrite committed meanwhile cannot take them)."""
         rows = self._all("extents_in", blob_id, end, blob_id, start)
-        return [Extent(r["start"], r["length"], r["file_id"], None, r["file_offset"]) for r in rows]
+        out = [Extent(r["start"], r["length"], r["file_id"], None, r["file_offset"]) for r in rows]
+        for extent in out:
+            if is_inline(extent.file_id):
+                extent.data = self._one("inline_data", int(extent.file_id[1:]))[0]
+        return out
+
+    def put_inline(self, data: bytes) -> str:
+        """Store a small body in the database; returns the file id extents point at it by."""
+        cur = self.conn.execute(Q["insert_inline"], (data,))
+        return f"i{cur.lastrowid}"
 
     def add_extents(self, blob_id: int, extents: Iterable[Extent], first_seq: int = 0) -> None:
         self.conn.executemany(Q["insert_extent"], [(blob_id, first_seq + i, e.start, e.length, e.file_id,
@@ -161,8 +176,14 @@ class BlobTx:
         return bool(self._one("file_referenced", file_id, file_id)[0])
 
     def release(self, file_ids: Iterable[str]) -> list[str]:
-        """The subset of file_ids no row points at any more, recorded as garbage in this transaction."""
+        """The subset of file_ids no row points at any more, recorded as garbage in this transaction. Inline
+        bodies nothing points at are deleted here and now: no reader can still need them (reads take their
+        bytes inside their own transaction)."""
         dead = [f for f in dict.fromkeys(file_ids) if not self.referenced(f)]
+        inline = [(int(f[1:]),) for f in dead if is_inline(f)]
+        if inline:
+            self.conn.executemany(Q["delete_inline"], inline)
+            dead = [f for f in dead if not is_inline(f)]
         self.conn.executemany(Q["add_garbage"], [(f,) for f in dead])
         return dead
 

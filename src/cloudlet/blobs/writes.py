@@ -1,5 +1,7 @@
 """Writing blobs: Put Blob, Put Block, Put Block List, Append Block. The bytes are made durable in a new file
-first; only then does one transaction check conditions and leases and point the blob's row at them."""
+(or pack) first; only then does one transaction check conditions and leases and point the blob's row at them.
+A small Put Blob body (up to INLINE_THRESHOLD) is instead written by that same transaction into the database:
+one commit makes bytes and row durable together."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from ..azure.errors import StorageError
 from . import leases
 from .conditions import Conditions, check_blob_conditions
 from .core import EngineCore
-from .files import Written
+from .files import INLINE_THRESHOLD, Written, digest, read_whole
 from .models import Blob, Extent, Lease
 from .names import check_blob, check_block_id, check_metadata
 from .tags import check_tags
@@ -85,15 +87,22 @@ class BlobWrites(EngineCore):
                        opts: WriteOptions, blob_type: str = "BlockBlob") -> Blob:
         check_blob(name)
         opts.validate(MAX_PUT_BLOB)
-        written = await self.files.write(body, MAX_PUT_BLOB, want_crc=opts.content_crc64 is not None,
-                                         length=opts.length)
-        try:
+        want_crc = opts.content_crc64 is not None
+        inline: bytes | None = None
+        if blob_type == "BlockBlob" and opts.length is not None and opts.length <= INLINE_THRESHOLD:
+            # small: the bytes go into the blob's own transaction, so the put costs one (group) commit
+            inline = await read_whole(body, INLINE_THRESHOLD)
+            written = digest(inline, want_crc)
             verify_checksums(written, opts)
-            if blob_type != "BlockBlob" and written.size:
-                raise StorageError(400, "InvalidHeaderValue", extra={"HeaderName": "Content-Length"})
-        except StorageError:
-            await self._discard([written.file_id])
-            raise
+        else:
+            written = await self.files.write(body, MAX_PUT_BLOB, want_crc=want_crc, length=opts.length)
+            try:
+                verify_checksums(written, opts)
+                if blob_type != "BlockBlob" and written.size:
+                    raise StorageError(400, "InvalidHeaderValue", extra={"HeaderName": "Content-Length"})
+            except StorageError:
+                await self._discard([written.file_id])
+                raise
         if blob_type == "BlockBlob":
             opts.props.setdefault("content_md5", _b64(written.md5))
         now = self.clock.now()
@@ -104,11 +113,12 @@ class BlobWrites(EngineCore):
                                            size=written.size if blob_type == "BlockBlob" else 0,
                                            block_count=0)
             if blob_type == "BlockBlob":
-                tx.add_extents(blob.id, [Extent(0, written.size, written.file_id, None, written.offset)])
+                file_id = written.file_id if inline is None else tx.put_inline(inline)
+                tx.add_extents(blob.id, [Extent(0, written.size, file_id, None, written.offset)])
             released += tx.clear_staged(c.id, name)
             return blob, tx.release(released)
 
-        new = [written.file_id]
+        new = [written.file_id] if inline is None else []
         if blob_type != "BlockBlob":
             await self._discard(new)
             new = []
