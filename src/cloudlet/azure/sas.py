@@ -8,6 +8,7 @@ import hmac
 import ipaddress
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .accounts import Account
 from .errors import StorageError
@@ -95,6 +96,28 @@ def _service_candidates(q: dict[str, str], canonical: str) -> list[str]:
     return candidates
 
 
+@lru_cache(maxsize=4096)
+def _matches(key: bytes, candidates: tuple[str, ...], signature: str) -> bool:
+    """Whether `signature` is the HMAC of one of the strings to sign. Remembered, but only when it matches (a
+    mismatch raises, which lru_cache does not keep): a client sends the same SAS with every request, and the
+    HMACs cost more than the rest of a small Get Blob's authorization. The key is part of what is remembered,
+    so a changed account key is checked afresh."""
+    if any(hmac.compare_digest(sign(key, c), signature) for c in candidates):
+        return True
+    raise _Mismatch
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _signature_ok(key: bytes, candidates: tuple[str, ...], signature: str) -> bool:
+    try:
+        return _matches(key, candidates, signature)
+    except _Mismatch:
+        return False
+
+
 def authenticate(q: dict[str, str], account: Account, container: str, blob: str, client_ip: str, scheme: str,
                  policy: dict[str, str] | None = None, now: float | None = None) -> SasGrant:
     """Verify the SAS in query `q` for a request on container/blob; `policy` is the stored access policy named
@@ -121,7 +144,7 @@ def authenticate(q: dict[str, str], account: Account, container: str, blob: str,
             if expiry is None or expiry < now:
                 raise _fail("The user delegation key has expired")
         candidates = _service_candidates(q, canonical)
-    if not signature or not any(hmac.compare_digest(sign(key, c), signature) for c in candidates):
+    if not signature or not _signature_ok(key, tuple(candidates), signature):
         raise _fail("Signature did not match. String to sign used was not recognised.")
     permissions = q.get("sp", "")
     start_s, expiry_s = q.get("st", ""), q.get("se", "")

@@ -9,7 +9,7 @@ from email.utils import formatdate, parsedate_to_datetime
 
 
 def http_date(ts: float | None = None) -> str:
-    return formatdate(time.time() if ts is None else ts, usegmt=True)
+    return _http_second(int(time.time() if ts is None else ts))
 
 
 @lru_cache(maxsize=4096)
@@ -38,6 +38,7 @@ def iso(ts: float, digits: int = 7) -> str:
     return f"{base}.{frac}Z"
 
 
+@lru_cache(maxsize=1024)  # SAS start and expiry: the same few values on every request
 def parse_iso(value: str) -> float | None:
     """SAS and body times: YYYY-MM-DD, YYYY-MM-DDThh:mmZ, YYYY-MM-DDThh:mm:ssZ, with optional fraction."""
     text = value.strip()
