@@ -27,8 +27,8 @@ class BlobChanges(EngineCore):
         etag = self.clock.etag() if touch else None
 
         def run(tx: Any) -> Any:
-            c = self.container_or_404(tx, account, container)
-            blob = self.blob_or_404(tx, c.id, name, snapshot)
+            cid = self.container_id_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, cid, name, snapshot)
             check_blob_conditions(conditions, tx, blob)
             if lease_check == "write":
                 leases.check_write(blob.lease, lease_id, now, "Blob")
@@ -39,7 +39,7 @@ class BlobChanges(EngineCore):
                 fields = {"etag": etag, "last_modified": now, **fields}
             if fields:
                 tx.update_blob(blob.id, **fields)
-            return result if result is not None else tx.get_blob(c.id, name, snapshot)
+            return result if result is not None else tx.get_blob(cid, name, snapshot)
 
         return await self.tx_write(run)
 
@@ -116,8 +116,8 @@ class BlobChanges(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, list[str]]:
-            c = self.container_or_404(tx, account, container)
-            blob = self.blob_or_404(tx, c.id, name, snapshot)
+            cid = self.container_id_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, cid, name, snapshot)
             check_blob_conditions(conditions, tx, blob)
             if snapshot:
                 if delete_snapshots:
@@ -125,13 +125,13 @@ class BlobChanges(EngineCore):
                                        extra={"QueryParameterName": "snapshot", "QueryParameterValue": snapshot})
                 return blob, tx.release(tx.delete_blob(blob.id))
             leases.check_write(blob.lease, lease_id, now, "Blob")
-            snapshots = tx.count_snapshots(c.id, name)
+            snapshots = tx.count_snapshots(cid, name)
             if snapshots and delete_snapshots not in ("include", "only"):
                 raise StorageError(409, "SnapshotsPresent")
-            released = tx.delete_snapshots(c.id, name) if snapshots else []
+            released = tx.delete_snapshots(cid, name) if snapshots else []
             if delete_snapshots != "only":
                 released += tx.delete_blob(blob.id)
-                released += tx.clear_staged(c.id, name)
+                released += tx.clear_staged(cid, name)
             return blob, tx.release(released)
 
         blob = await self.commit_with_files([], run)
@@ -153,7 +153,7 @@ class BlobChanges(EngineCore):
                 raise StorageError(404, "CannotVerifyCopySource", "The specified blob does not exist.")
             source_conditions.check(source.etag, source.last_modified)
             tiers.readable(source, now)
-            c = self.container_or_404(tx, account, container)
+            cid = self.container_id_or_404(tx, account, container)
             props = {k: source.props[k] for k in COPY_FIELDS if k in source.props}
             opts.props = props
             if not opts.metadata:
@@ -162,7 +162,7 @@ class BlobChanges(EngineCore):
                 opts.tags = tx.get_tags(source.id) or None
             copy = {"id": copy_id, "source": source_url, "status": "success",
                     "progress": f"{source.size}/{source.size}", "completed": now}
-            blob, released = self._replace(tx, account, c.id, name, opts, now, blob_type=source.blob_type,
+            blob, released = self._replace(tx, account, cid, name, opts, now, blob_type=source.blob_type,
                                            size=source.size, block_count=source.block_count, copy=copy)
             tx.copy_extents(blob.id, source.id)
             return blob, tx.release(released)

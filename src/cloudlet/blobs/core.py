@@ -116,6 +116,14 @@ class EngineCore:
         return container
 
     @staticmethod
+    def container_id_or_404(tx: BlobTx, account: str, name: str) -> int:
+        """The container's id, for the operations that need nothing else of it (no JSON to decode)."""
+        container_id = tx.container_id(account, name)
+        if container_id is None:
+            raise StorageError(404, "ContainerNotFound")
+        return container_id
+
+    @staticmethod
     def blob_or_404(tx: BlobTx, container_id: int, name: str, snapshot: str = "") -> Blob:
         blob = tx.get_blob(container_id, name, snapshot)
         if blob is None:

@@ -36,13 +36,13 @@ class Listing(EngineCore):
         snapshots = "snapshots" in include
 
         def run(tx: Any) -> Page:
-            c = self.container_or_404(tx, account, container)
-            items, nxt = tx.list_blobs(c.id, prefix, delimiter, (start[0], start[1]), limit, snapshots)
+            cid = self.container_id_or_404(tx, account, container)
+            items, nxt = tx.list_blobs(cid, prefix, delimiter, (start[0], start[1]), limit, snapshots)
             if "uncommittedblobs" in include:
                 stop = nxt[0] if nxt else "\U0010ffff" * 2
-                for name in tx.uncommitted_names(c.id, prefix, start[0], stop, limit):
+                for name in tx.uncommitted_names(cid, prefix, start[0], stop, limit):
                     if not delimiter or name.find(delimiter, len(prefix)) < 0:
-                        items.append(_uncommitted(c.id, name))
+                        items.append(_uncommitted(cid, name))
                 items.sort(key=lambda i: (i if isinstance(i, str) else i.name, "" if isinstance(i, str) else i.snapshot))
             if "tags" in include:
                 for item in items:

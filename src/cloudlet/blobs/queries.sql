@@ -1,6 +1,9 @@
 -- name: get_container
 SELECT * FROM blob_containers WHERE account = ? AND name = ?;
 
+-- name: container_id
+SELECT id FROM blob_containers WHERE account = ? AND name = ?;
+
 -- name: insert_container
 INSERT INTO blob_containers (account, name, etag, last_modified, metadata, public_access)
 VALUES (?, ?, ?, ?, ?, ?);
@@ -60,11 +63,8 @@ SELECT file_id FROM blob_staged_blocks WHERE container_id = ? AND name = ? AND b
 INSERT OR REPLACE INTO blob_staged_blocks (container_id, name, block_id, length, file_id, staged)
 VALUES (?, ?, ?, ?, ?, ?);
 
--- name: staged_files
-SELECT file_id FROM blob_staged_blocks WHERE container_id = ? AND name = ?;
-
 -- name: clear_staged
-DELETE FROM blob_staged_blocks WHERE container_id = ? AND name = ?;
+DELETE FROM blob_staged_blocks WHERE container_id = ? AND name = ? RETURNING file_id;
 
 -- name: stale_staged_files
 SELECT file_id FROM blob_staged_blocks WHERE staged < ?;

@@ -27,8 +27,8 @@ class BlobReads(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> Blob:
-            c = self.container_or_404(tx, account, container)
-            blob = self.blob_or_404(tx, c.id, name, snapshot)
+            cid = self.container_id_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, cid, name, snapshot)
             check_blob_conditions(conditions or Conditions(), tx, blob, read=True)
             return blob
 
@@ -43,8 +43,8 @@ class BlobReads(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, int, int]:
-            c = self.container_or_404(tx, account, container)
-            blob = self.blob_or_404(tx, c.id, name, snapshot)
+            cid = self.container_id_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, cid, name, snapshot)
             check_blob_conditions(conditions, tx, blob, read=True)
             leases.check_read(blob.lease, lease_id, now, "Blob")
             tiers.readable(blob, now)
@@ -68,15 +68,15 @@ class BlobReads(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> BlockList:
-            c = self.container_or_404(tx, account, container)
-            blob = tx.get_blob(c.id, name, snapshot)
+            cid = self.container_id_or_404(tx, account, container)
+            blob = tx.get_blob(cid, name, snapshot)
             if blob is not None:
                 leases.check_read(blob.lease, lease_id, now, "Blob")
                 if blob.blob_type != "BlockBlob":
                     raise StorageError(409, "InvalidBlobType")
             committed = [e for e in tx.extents(blob.id) if e.block_id] \
                 if blob is not None and which in ("committed", "all") else []
-            staged = tx.staged_blocks(c.id, name) if which in ("uncommitted", "all") and not snapshot else []
+            staged = tx.staged_blocks(cid, name) if which in ("uncommitted", "all") and not snapshot else []
             if blob is None and not staged:
                 raise StorageError(404, "BlobNotFound")
             return BlockList(blob, committed, staged)
@@ -88,8 +88,8 @@ class BlobReads(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> dict[str, str]:
-            c = self.container_or_404(tx, account, container)
-            blob = self.blob_or_404(tx, c.id, name, snapshot)
+            cid = self.container_id_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, cid, name, snapshot)
             leases.check_read(blob.lease, lease_id, now, "Blob")
             return tx.get_tags(blob.id)
 

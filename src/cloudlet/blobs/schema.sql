@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS blob_service_properties (
 -- with concurrent puts by group commit, instead of a file fsync plus the commit. Extents point at them as at
 -- files; a row no extent points at any more is deleted in the same transaction (see BlobTx.release).
 CREATE TABLE IF NOT EXISTS blob_inline (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     data BLOB NOT NULL
 );
 

@@ -76,6 +76,10 @@ class BlobTx:
         self.conn.execute(Q["delete_container"], (container_id,))
         return files
 
+    def container_id(self, account: str, name: str) -> int | None:
+        row = self._one("container_id", account, name)
+        return None if row is None else row[0]
+
     def list_containers(self, account: str, prefix: str, marker: str, limit: int) -> list[Container]:
         start = max(prefix, marker)
         rows = self._all("list_containers", account, start, prefix_end(prefix), limit)
@@ -149,9 +153,7 @@ class BlobTx:
         return [old[0]] if old else []
 
     def clear_staged(self, container_id: int, name: str) -> list[str]:
-        files = [r[0] for r in self._all("staged_files", container_id, name)]
-        self.conn.execute(Q["clear_staged"], (container_id, name))
-        return files
+        return [r[0] for r in self._all("clear_staged", container_id, name)]
 
     def drop_staged_before(self, cutoff: float) -> list[str]:
         """Uncommitted blocks staged before `cutoff` (Azure discards them after a week); their file ids."""

@@ -75,13 +75,14 @@ class BlobWrites(EngineCore):
             released = tx.delete_blob(old.id)
         elif opts.lease_id:
             raise StorageError(412, "LeaseNotPresentWithBlobOperation")
-        row.setdefault("etag", self.clock.etag())
-        blob_id = tx.insert_blob(container_id, name, "", created=now, last_modified=now, props=opts.props,
-                                 metadata=opts.metadata, tier=opts.tier, tier_changed=now if opts.tier else None,
-                                 lease=lease, tag_count=len(opts.tags or {}), **row)
+        fields = {"etag": self.clock.etag(), "created": now, "last_modified": now, "props": opts.props,
+                  "metadata": opts.metadata, "tier": opts.tier, "tier_changed": now if opts.tier else None,
+                  "lease": lease, "tag_count": len(opts.tags or {}), "copy": None, "sealed": False,
+                  "block_count": 0, **row}
+        blob_id = tx.insert_blob(container_id, name, "", **fields)
         if opts.tags:
             tx.set_tags(blob_id, account, opts.tags)
-        return tx.get_blob(container_id, name), released
+        return Blob(blob_id, container_id, name, "", archive_status=None, rehydrate_at=None, **fields), released
 
     async def put_blob(self, account: str, container: str, name: str, body: AsyncIterator[bytes],
                        opts: WriteOptions, blob_type: str = "BlockBlob") -> Blob:
@@ -108,14 +109,14 @@ class BlobWrites(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, list[str]]:
-            c = self.container_or_404(tx, account, container)
-            blob, released = self._replace(tx, account, c.id, name, opts, now, blob_type=blob_type,
+            cid = self.container_id_or_404(tx, account, container)
+            blob, released = self._replace(tx, account, cid, name, opts, now, blob_type=blob_type,
                                            size=written.size if blob_type == "BlockBlob" else 0,
                                            block_count=0)
             if blob_type == "BlockBlob":
                 file_id = written.file_id if inline is None else tx.put_inline(inline)
                 tx.add_extents(blob.id, [Extent(0, written.size, file_id, None, written.offset)])
-            released += tx.clear_staged(c.id, name)
+            released += tx.clear_staged(cid, name)
             return blob, tx.release(released)
 
         new = [written.file_id] if inline is None else []
@@ -143,11 +144,11 @@ class BlobWrites(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[None, list[str]]:
-            c = self.container_or_404(tx, account, container)
-            existing = tx.get_blob(c.id, name)
+            cid = self.container_id_or_404(tx, account, container)
+            existing = tx.get_blob(cid, name)
             if existing is not None:
                 leases.check_write(existing.lease, opts.lease_id, now, "Blob")
-            released = tx.put_staged_block(c.id, name, block_id, written.size, written.file_id, now)
+            released = tx.put_staged_block(cid, name, block_id, written.size, written.file_id, now)
             return None, tx.release(released)
 
         await self.commit_with_files([written.file_id], run)
@@ -163,10 +164,10 @@ class BlobWrites(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, list[str]]:
-            c = self.container_or_404(tx, account, container)
-            old = tx.get_blob(c.id, name)
+            cid = self.container_id_or_404(tx, account, container)
+            old = tx.get_blob(cid, name)
             committed = {e.block_id: e for e in tx.extents(old.id)} if old and old.blob_type == "BlockBlob" else {}
-            staged = {e.block_id: e for e in tx.staged_blocks(c.id, name)}
+            staged = {e.block_id: e for e in tx.staged_blocks(cid, name)}
             extents: list[Extent] = []
             offset = 0
             for kind, block_id in blocks:
@@ -180,10 +181,10 @@ class BlobWrites(EngineCore):
                     raise StorageError(400, "InvalidBlockList")
                 extents.append(Extent(offset, found.length, found.file_id, block_id))
                 offset += found.length
-            blob, released = self._replace(tx, account, c.id, name, opts, now, blob_type="BlockBlob", size=offset,
+            blob, released = self._replace(tx, account, cid, name, opts, now, blob_type="BlockBlob", size=offset,
                                            block_count=len(extents))
             tx.add_extents(blob.id, extents)
-            released += tx.clear_staged(c.id, name)
+            released += tx.clear_staged(cid, name)
             return blob, tx.release(released)
 
         blob = await self.commit_with_files([], run)
@@ -203,8 +204,8 @@ class BlobWrites(EngineCore):
         now, etag = self.clock.now(), self.clock.etag()
 
         def run(tx: Any) -> tuple[tuple[Blob, int], list[str]]:
-            c = self.container_or_404(tx, account, container)
-            blob = self.blob_or_404(tx, c.id, name)
+            cid = self.container_id_or_404(tx, account, container)
+            blob = self.blob_or_404(tx, cid, name)
             if blob.blob_type != "AppendBlob":
                 raise StorageError(409, "InvalidBlobType")
             if blob.sealed:
@@ -223,7 +224,7 @@ class BlobWrites(EngineCore):
                                first_seq=blob.block_count)
             tx.update_blob(blob.id, size=offset + written.size, etag=etag, last_modified=now,
                            block_count=blob.block_count + 1)
-            return (tx.get_blob(c.id, name), offset), []
+            return (tx.get_blob(cid, name), offset), []
 
         blob, offset = await self.commit_with_files([written.file_id], run)
         if not written.size:
