@@ -110,25 +110,16 @@ class EngineCore:
     # -- lookups inside transactions ---------------------------------------------------------------
     @staticmethod
     def container_or_404(tx: BlobTx, account: str, name: str) -> Container:
-        container = tx.get_container(account, name)
-        if container is None:
-            raise StorageError(404, "ContainerNotFound")
-        return container
+        return _found(tx.get_container(account, name), "ContainerNotFound")
 
     @staticmethod
     def container_id_or_404(tx: BlobTx, account: str, name: str) -> int:
         """The container's id, for the operations that need nothing else of it (no JSON to decode)."""
-        container_id = tx.container_id(account, name)
-        if container_id is None:
-            raise StorageError(404, "ContainerNotFound")
-        return container_id
+        return _found(tx.container_id(account, name), "ContainerNotFound")
 
     @staticmethod
     def blob_or_404(tx: BlobTx, container_id: int, name: str, snapshot: str = "") -> Blob:
-        blob = tx.get_blob(container_id, name, snapshot)
-        if blob is None:
-            raise StorageError(404, "BlobNotFound")
-        return blob
+        return _found(tx.get_blob(container_id, name, snapshot), "BlobNotFound")
 
     # -- events ------------------------------------------------------------------------------------
     async def emit(self, kind: str, api: str, account: str, container: str, blob: Blob | None, name: str,
@@ -145,6 +136,12 @@ class EngineCore:
 
     def snapshot_stamp(self) -> str:
         return iso(self.clock.now())
+
+
+def _found(value: Any, code: str) -> Any:
+    if value is None:
+        raise StorageError(404, code)
+    return value
 
 
 def _referenced_set(tx: BlobTx, files: BlobFiles) -> set[str]:
