@@ -3,7 +3,8 @@ and the body as a stream (never buffered whole, except small XML documents)."""
 
 from __future__ import annotations
 
-import uuid
+import os
+from functools import lru_cache
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qsl, unquote
 
@@ -17,27 +18,49 @@ class ClientDisconnected(Exception):
     pass
 
 
+@lru_cache(maxsize=1024)
+def _parsed_query(raw: str) -> tuple[tuple[str, str], ...]:
+    """Clients repeat the same query (an account SAS on every request): parse each one once."""
+    return tuple(parse_qsl(raw, keep_blank_values=True))
+
+
+def _parse_query(raw: str) -> dict[str, str]:
+    return dict(_parsed_query(raw)) if raw else {}
+
+
+def _request_id() -> str:
+    """A random (version 4) GUID, as Azure's x-ms-request-id is; cheaper than str(uuid.uuid4())."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
 class BlobCall:
     def __init__(self, scope: Scope, receive: Receive) -> None:
         self.scope = scope
         self.receive = receive
         self.method: str = scope["method"]
-        self.headers: dict[str, str] = {}
-        for k, v in scope["headers"]:
-            key = k.decode("latin-1").lower()
-            value = v.decode("latin-1")
-            self.headers[key] = f"{self.headers[key]},{value}" if key in self.headers else value
+        raw_headers = scope["headers"]
+        self.headers: dict[str, str] = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw_headers}
+        if len(self.headers) < len(raw_headers):  # a repeated header: its values are joined with commas
+            self.headers = {}
+            for k, v in raw_headers:
+                key = k.decode("latin-1").lower()
+                value = v.decode("latin-1")
+                self.headers[key] = f"{self.headers[key]},{value}" if key in self.headers else value
         raw_path = scope.get("raw_path")
         self.raw_path: str = raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"]
         self.raw_query: str = scope.get("query_string", b"").decode("latin-1")
-        self.query: dict[str, str] = dict(parse_qsl(self.raw_query, keep_blank_values=True))
-        path = unquote(self.raw_path, errors="strict") if raw_path else scope["path"]
+        self.query: dict[str, str] = _parse_query(self.raw_query)
+        if not raw_path:
+            path = scope["path"]
+        else:
+            path = unquote(self.raw_path, errors="strict") if "%" in self.raw_path else self.raw_path
         self._path = path
         parts = path.lstrip("/").split("/", 2)
         self.account = parts[0]
         self.container = parts[1] if len(parts) > 1 else ""
         self.blob = parts[2] if len(parts) > 2 else ""
-        self.request_id = str(uuid.uuid4())
+        self.request_id = _request_id()
         client = scope.get("client")
         self.client_ip: str = client[0] if client else "127.0.0.1"
         self.scheme: str = scope.get("scheme", "http")
@@ -69,6 +92,10 @@ class BlobCall:
     def endpoint(self) -> str:
         host = self.headers.get("host") or "{}:{}".format(*(self.scope.get("server") or ("127.0.0.1", 80)))
         return f"{self.scheme}://{host}/" if self.host_style else f"{self.scheme}://{host}/{self.account}/"
+
+    @property
+    def has_body(self) -> bool:
+        return self.headers.get("content-length", "0") != "0" or "transfer-encoding" in self.headers
 
     @property
     def content_length(self) -> int | None:

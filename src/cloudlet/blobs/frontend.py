@@ -55,7 +55,7 @@ class BlobFrontEnd:
             response = self._error(call, StorageError(500, "InternalError"))
         if call is not None:
             response.headers += await self._common(call)
-            if not call.consumed:
+            if not call.consumed and call.has_body:
                 length = call.headers.get("content-length", "0")
                 if length.isdigit() and int(length) <= DRAIN_LIMIT:
                     await call.drain()
