@@ -115,8 +115,7 @@ DELETE FROM blob_tags WHERE blob_id = ?;
 INSERT INTO blob_tags (blob_id, account, key, value) VALUES (?, ?, ?, ?);
 
 -- name: list_blobs
-SELECT * FROM blobs WHERE container_id = ? AND name >= ? AND name < ? AND (name, snapshot) >= (?, ?)
-ORDER BY name, snapshot LIMIT ?;
+SELECT * FROM blobs WHERE container_id = ? AND (name, snapshot) >= (?, ?) AND name < ? ORDER BY name, snapshot;
 
 -- name: blob_exists
 SELECT 1 FROM blobs WHERE container_id = ? AND name = ? LIMIT 1;

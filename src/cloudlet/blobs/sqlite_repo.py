@@ -41,9 +41,19 @@ def is_inline(file_id: str) -> bool:
     return file_id.startswith("i")
 
 
-def prefix_end(prefix: str) -> str:
-    """The smallest string greater than every string starting with prefix."""
-    return prefix + "\U0010ffff" * 2 if prefix else "\U0010ffff" * 2
+ABOVE_ALL_NAMES = "\U0010ffff" * 1025  # names are at most 1,024 characters: every one sorts below this
+
+
+def successor(prefix: str) -> str:
+    """The smallest string greater than every string that starts with `prefix` (in code point order, which is
+    SQLite's binary order of UTF-8): its last character incremented, carrying past U+10FFFF and skipping the
+    surrogates no name can hold. An empty prefix, or one of U+10FFFF only, has none: ABOVE_ALL_NAMES."""
+    while prefix and prefix[-1] == "\U0010ffff":
+        prefix = prefix[:-1]
+    if not prefix:
+        return ABOVE_ALL_NAMES
+    last = ord(prefix[-1]) + 1
+    return prefix[:-1] + chr(0xE000 if 0xD800 <= last <= 0xDFFF else last)
 
 
 class BlobTx:
@@ -82,7 +92,7 @@ class BlobTx:
 
     def list_containers(self, account: str, prefix: str, marker: str, limit: int) -> list[Container]:
         start = max(prefix, marker)
-        rows = self._all("list_containers", account, start, prefix_end(prefix), limit)
+        rows = self._all("list_containers", account, start, successor(prefix), limit)
         return [Container.from_row(r) for r in rows]
 
     # -- blobs -----------------------------------------------------------------------------------
@@ -229,34 +239,34 @@ class BlobTx:
     def list_blobs(self, container_id: int, prefix: str, delimiter: str, marker: tuple[str, str], limit: int,
                    snapshots: bool) -> tuple[list[Blob | str], tuple[str, str] | None]:
         """Up to `limit` entries in (name, snapshot) order: Blobs, and with a delimiter the virtual directory
-        prefixes (str). Each step is an indexed range query; a whole virtual directory is skipped by one seek.
-        Returns the entries and the (name, snapshot) to continue from, or None at the end."""
+        prefixes (str). Returns the entries and the (name, snapshot) to continue from, or None at the end.
+
+        One index range, read lazily row by row. With a delimiter it is a skip-scan: the first name inside a
+        virtual directory yields its prefix, and the next read seeks straight past the whole directory (to the
+        prefix's successor), so a page costs one seek per directory and one row per blob it returns, however
+        many blobs the directories hold."""
         out: list[Blob | str] = []
-        end = prefix_end(prefix)
-        pos = marker if marker[0] >= prefix else (prefix, "")
+        end = successor(prefix)
+        pos = max(marker, (prefix, ""))
         while True:
-            want = limit - len(out) + 1
-            rows = self._all("list_blobs", container_id, prefix, end, pos[0], pos[1], want)
-            for row in rows:
+            for row in self.conn.execute(Q["list_blobs"], (container_id, pos[0], pos[1], end)):
                 name, snap = row["name"], row["snapshot"]
                 if len(out) == limit:
                     return out, (name, snap)
                 if delimiter and (cut := name.find(delimiter, len(prefix))) >= 0:
                     directory = name[: cut + len(delimiter)]
                     out.append(directory)
-                    pos = (prefix_end(directory), "")
+                    pos = (successor(directory), "")
                     break
-                pos = (name, snap + "\x00")
                 if snap and not snapshots:
                     continue
                 out.append(Blob.from_row(row))
             else:
-                if len(rows) < want:
-                    return out, None
+                return out, None
 
     def uncommitted_names(self, container_id: int, prefix: str, start: str, stop: str, limit: int) -> list[str]:
         """Names in [start, stop) with staged blocks and no committed blob (include=uncommittedblobs)."""
-        names = self._all("list_staged_names", container_id, max(prefix, start), min(prefix_end(prefix), stop), limit)
+        names = self._all("list_staged_names", container_id, max(prefix, start), min(successor(prefix), stop), limit)
         return [r[0] for r in names if self._one("blob_exists", container_id, r[0]) is None]
 
     # -- service ---------------------------------------------------------------------------------
