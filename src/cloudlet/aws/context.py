@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
+
+from .ids import uuid4_text
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -18,7 +19,7 @@ class RequestContext:
     scheme: str
     protocol: str  # "json" or "query"
     access_key: str = ""
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=uuid4_text)
 
     @property
     def base_url(self) -> str:

@@ -15,6 +15,7 @@ from collections import deque
 from typing import Any
 
 from ..aws.errors import AwsError, invalid_parameter
+from ..aws.ids import uuid4_text
 from ..cache import ReadMostlyCache
 from ..store.queue_records import MoveTask, NewMessage, QueueRecord, QueueStore, RedriveTarget, StoredMessage
 from . import validation as v
@@ -240,7 +241,7 @@ class QueueEngine:
             v.check_range("DelaySeconds", delay, 0, 900, "Must be >= 0 and <= 900, if provided.")
             delay_ms = (queue.attr_int("DelaySeconds") if delay is None else delay) * 1000
         message = NewMessage(
-            message_id=str(uuid.uuid4()), body=body, attributes=_encode_attrs(attrs), system_attributes=_encode_attrs(system),
+            message_id=uuid4_text(), body=body, attributes=_encode_attrs(attrs), system_attributes=_encode_attrs(system),
             md5_body=md5_text(body), md5_attributes=md5_attributes(attrs), md5_system=md5_attributes(system),
             delay_ms=delay_ms, sender_id=sender_id, group_id=group, dedup_id=dedup if queue.fifo else None,
             dedup_key=dedup_key)

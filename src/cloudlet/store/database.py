@@ -126,8 +126,7 @@ class Database:
             except sqlite3.Error:
                 pass
             outcomes = [(task[0], None, exc) for task in batch]
-        for fut, result, exc in outcomes:
-            _resolve(fut, result, exc)
+        resolve_all(outcomes)
 
     # -- public API ------------------------------------------------------------------------------
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -163,18 +162,30 @@ class Database:
         return fut.result()
 
 
-def _resolve(fut: Any, result: Any, exc: BaseException | None) -> None:
-    if isinstance(fut, asyncio.Future):
-        loop = fut.get_loop()
-        if exc is None:
-            loop.call_soon_threadsafe(_set_result, fut, result)
-        else:
-            loop.call_soon_threadsafe(_set_exception, fut, exc)
-    else:
-        if exc is None:
+def resolve_all(outcomes: list[tuple[Any, Any, BaseException | None]]) -> None:
+    """Settle (future, result, exception) triples from a worker thread: one wake-up of each event loop for the
+    whole list rather than one per future."""
+    by_loop: dict[Any, list] = {}
+    for fut, result, exc in outcomes:
+        if isinstance(fut, asyncio.Future):
+            by_loop.setdefault(fut.get_loop(), []).append((fut, result, exc))
+        elif exc is None:
             fut.set_result(result)
         else:
             fut.set_exception(exc)
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, settled)
+        except RuntimeError:  # the loop was closed meanwhile: nobody is waiting any more
+            pass
+
+
+def _settle(settled: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+    for fut, result, exc in settled:
+        if exc is None:
+            _set_result(fut, result)
+        else:
+            _set_exception(fut, exc)
 
 
 def _set_result(fut: asyncio.Future, result: Any) -> None:
