@@ -132,15 +132,15 @@ class Deliverer:
 
     async def _attempt(self, subscription_arn: str, delivery_id: int) -> None:
         d = await self.store.delivery(delivery_id)
-        if d is None:
+        if d is None or d.subscription_arn != subscription_arn:  # gone, or its id reused by another lane's row
             return
         sub = await self.engine.find_subscription(subscription_arn)
         if d.kind == "Notification" and sub is None:  # unsubscribed meanwhile: AWS stops delivering
-            await self.store.delivered(d.id)
+            await self.store.delivered(d)
             return
         error = await self._send(d)
         if error is None:
-            await self.store.delivered(d.id)
+            await self.store.delivered(d)
             return
         policy = RetryPolicy()
         if sub is not None:
@@ -152,7 +152,7 @@ class Deliverer:
             await self._give_up(d, sub, error)
             return
         due = now_ms() + int(delay * 1000)
-        await self.store.reschedule(d.id, d.attempts + 1, due)
+        await self.store.reschedule(d, d.attempts + 1, due)
         self._push(subscription_arn, due, d.id)
 
     async def _send(self, d: Delivery) -> str | None:
@@ -194,10 +194,10 @@ class Deliverer:
             log.warning("dropping %s %s for %s after %d attempts (%s): no RedrivePolicy", d.kind, d.message_id,
                         d.subscription_arn, d.attempts + 1, error)
             self.dropped += 1
-            await self.store.delivered(d.id)
+            await self.store.delivered(d)
             return
         message = self.engine.fanout.dead_letter_message(target, d.payload, d.message_id)
-        await self.store.dead_letter(d.id, target, message, now_ms(), self.engine.dedup_window_ms)
+        await self.store.dead_letter(d, target, message, now_ms(), self.engine.dedup_window_ms)
         self.engine.queues.notify(target.id, 1)
         self.dead_lettered += 1
         log.info("dead-lettered %s for %s to %s (%s)", d.message_id, d.subscription_arn, target.arn, error)

@@ -21,15 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from ..aws.errors import AwsError
+from ..aws.ids import uuid4_text
 from ..cache import ReadMostlyCache
 from ..queues.engine import QueueEngine, parse_arn as parse_queue_arn
 from ..store.queue_records import QueueRecord
 from . import delivery_policy, filter_policy
 from .delivery import Deliverer
-from .envelope import Envelopes, Published, http_headers
+from .envelope import Envelopes, Published, canonical_notification, http_headers
 from .fanout import FanoutBuilder
 from .records import Delivery, Fanout, PublishUnit, Subscription, Topic
-from .signing import Signer
+from .signing import Signer, SigningThread
 from .sqlite_store import SqliteTopicStore
 
 log = logging.getLogger("cloudlet.sns")
@@ -96,6 +97,7 @@ class TopicEngine:
         self.store = store
         self.queues = queues
         self.envelopes = Envelopes(signer)
+        self.signing = SigningThread(signer)
         self.fanout = FanoutBuilder(self.envelopes, queues)
         self.topics: ReadMostlyCache[Topic] = ReadMostlyCache(store.get_topic)
         self.subscriptions: ReadMostlyCache[list[Subscription]] = ReadMostlyCache(self._load_subscriptions)
@@ -122,6 +124,7 @@ class TopicEngine:
             except (asyncio.CancelledError, Exception):
                 pass
         await self.deliverer.stop()
+        await asyncio.to_thread(self.signing.stop)
 
     async def reset(self) -> None:
         await self.deliverer.stop()
@@ -419,7 +422,7 @@ class TopicEngine:
         self.deliverer.enqueue(deliveries)
 
     def _handshake(self, topic: Topic, sub: Subscription, kind: str, base_url: str) -> Delivery:
-        message_id = str(uuid.uuid4())
+        message_id = uuid4_text()
         token = sub.token or secrets.token_hex(64)
         version = topic.attributes.get("SignatureVersion", "1")
         payload = self.envelopes.confirmation(kind, message_id, topic.arn, sub.arn, token, base_url, version, now_ms())
@@ -469,16 +472,16 @@ class TopicEngine:
                 else None
             targets.append((sub, queue, dlq))
         version = topic.attributes.get("SignatureVersion", "1")
+        matches = [[t for t in targets if t[0].filter is None
+                    or t[0].filter.matches(pub.attributes, pub.text_for(t[0].protocol))] for pub in messages]
+        await self._sign_ahead(messages, matches, version)
         units = []
-        for pub in messages:
-            matched = [t for t in targets if t[0].filter is None
-                       or t[0].filter.matches(pub.attributes, pub.text_for(t[0].protocol))]
-
+        for pub, matched in zip(messages, matches):
             def build(seq: str | None, pub=pub, matched=matched) -> Fanout:
                 return self.fanout.build(pub, matched, base_url, version, seq)
-            if topic.fifo:
+            if topic.fifo:  # built in the transaction, which gives it its sequence number
                 units.append(PublishUnit(pub.message_id, pub.dedup_id, build))
-            else:
+            else:  # built here, while the writer thread commits the previous publishes
                 fanout = build(None)
                 units.append(PublishUnit(pub.message_id, None, lambda _seq, f=fanout: f))
         outcomes = await self.store.publish(topic, units, now_ms(), DEDUP_WINDOW_MS)
@@ -487,6 +490,22 @@ class TopicEngine:
                 self.queues.notify(queue_id, 1)
             self.deliverer.enqueue(outcome.outbox)
         return outcomes
+
+    async def _sign_ahead(self, messages: list[Published], matches: list[list], version: str) -> None:
+        """Sign every envelope the matched subscriptions will get (one per message and text) on the signing
+        thread, all in one request: the event loop serves other requests meanwhile."""
+        wanted: dict[tuple[int, str], None] = {}
+        for i, (pub, matched) in enumerate(zip(messages, matches)):
+            for sub, _, _ in matched:
+                if not sub.raw and sub.protocol != "email":  # email gets the bare text, the others an envelope
+                    wanted[(i, pub.text_for(sub.protocol))] = None
+        if not wanted:
+            return
+        signatures = await self.signing.sign([(canonical_notification(messages[i], text), version)
+                                              for i, text in wanted])
+        for (i, text), signature in zip(wanted, signatures):
+            messages[i].signatures[(text, version)] = signature
+
 
 def _compiled_filter(sub: Subscription) -> Any:
     text = sub.attributes.get("FilterPolicy")

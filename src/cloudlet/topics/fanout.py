@@ -4,7 +4,6 @@ subscription. Plain synchronous code: for FIFO topics it runs inside the publish
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from typing import Any
@@ -38,13 +37,19 @@ class FanoutBuilder:
                 fanout.outbox.append(Delivery(sub.arn, "Notification", sub.protocol, sub.endpoint, pub.message_id,
                                               {"Subject": pub.subject or "AWS Notification Message"}, payload))
                 continue
-            body = pub.text_for(sub.protocol) if raw else \
-                self.envelopes.notification(pub, sub.protocol, sub.arn, base_url, version, seq)
             if sub.protocol != "sqs":
+                body = pub.text_for(sub.protocol) if raw else \
+                    self.envelopes.notification(pub, sub.protocol, sub.arn, base_url, version, seq)
                 fanout.outbox.append(Delivery(sub.arn, "Notification", sub.protocol, sub.endpoint, pub.message_id,
                                               http_headers("Notification", pub.message_id, pub.topic_arn, sub.arn, raw),
                                               body))
                 continue
+            if raw:
+                body, known = pub.text_for("sqs"), None
+            else:  # the signed part is shared: only the UnsubscribeURL's bytes are hashed per subscription
+                parts = self.envelopes.parts(pub, "sqs", base_url, version, seq)
+                known = parts.body(self.envelopes.unsubscribe_suffix(base_url, sub.arn))
+                body = known[0]
             entry: dict[str, Any] = {"MessageBody": body}
             if raw and pub.attributes:
                 entry["MessageAttributes"] = pub.attributes
@@ -54,7 +59,7 @@ class FanoutBuilder:
             try:
                 if queue is None:
                     raise AwsError("QueueDoesNotExist", "The specified queue does not exist.")
-                fanout.sqs.append((queue, self._sqs_message(queue, entry, raw, validated)))
+                fanout.sqs.append((queue, self._sqs_message(queue, entry, raw, validated, known)))
             except AwsError as err:
                 if dlq is None:
                     log.warning("cannot deliver %s to %s (%s: %s) and the subscription has no RedrivePolicy",
@@ -63,27 +68,30 @@ class FanoutBuilder:
                 fanout.sqs.append((dlq, self.dead_letter_message(dlq, body, pub.message_id, pub.group_id)))
         return fanout
 
-
     def _sqs_message(self, queue: QueueRecord, entry: dict[str, Any], raw: bool,
-                     validated: dict[tuple, tuple[NewMessage, int]]) -> NewMessage:
+                     validated: dict[tuple, tuple[NewMessage, int]], known: tuple[str, int, str] | None) -> NewMessage:
         """The SQS message for one subscription. The queue engine validates the first one for queues with the
         same limits; the others differ from it only by their id and, enveloped, by the ASCII UnsubscribeURL,
-        so they reuse its validation and only their size is checked again."""
+        so they reuse its validation and only their size is checked again. `known`: the body's text, UTF-8
+        size and MD5 when the caller has them."""
         attrs = queue.attributes
         shape = (raw, queue.fifo, attrs.get("MaximumMessageSize"), attrs.get("DelaySeconds"),
                  attrs.get("DeduplicationScope"), attrs.get("ContentBasedDeduplication"))
         body = entry["MessageBody"]
-        known = validated.get(shape)
-        if known is not None:
-            first, extra = known  # extra: the bytes the first message counted beyond its body
-            size = len(body.encode("utf-8")) + extra
-            if size <= queue.attr_int("MaximumMessageSize"):
-                clone = copy.copy(first)
-                clone.message_id, clone.body = message_id(), body
-                clone.md5_body = first.md5_body if body == first.body else md5_text(body)
-                return clone
+        first_known = validated.get(shape)
+        if first_known is not None:
+            first, extra = first_known  # extra: the bytes the first message counted beyond its body
+            if known is not None:
+                _, nbytes, md5 = known
+            else:
+                nbytes = len(body.encode("utf-8"))
+                md5 = first.md5_body if body is first.body or body == first.body else md5_text(body)
+            if nbytes + extra <= queue.attr_int("MaximumMessageSize"):
+                return NewMessage(message_id(), body, first.attributes, first.system_attributes, md5,
+                                  first.md5_attributes, first.md5_system, first.delay_ms, first.sender_id,
+                                  first.group_id, first.dedup_id, first.dedup_key)
         message, size = self.queues.prepare(queue, entry, SNS_SENDER_ID)
-        validated.setdefault(shape, (message, size - len(body.encode("utf-8"))))
+        validated.setdefault(shape, (message, size - (known[1] if known else len(body.encode("utf-8")))))
         return message
 
     def dead_letter_message(self, queue: QueueRecord, body: str, message_id: str,

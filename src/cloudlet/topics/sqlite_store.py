@@ -27,6 +27,7 @@ Q_LIST_BY_OWNER = "SELECT * FROM sns_subscriptions WHERE owner=? AND arn>? ORDER
 Q_COUNTS = "SELECT SUM(confirmed), SUM(1-confirmed) FROM sns_subscriptions WHERE topic_arn=?"
 Q_INSERT_OUTBOX = ("INSERT INTO sns_outbox (subscription_arn, kind, protocol, endpoint, message_id, headers, payload, "
                    "attempts, due_at, created_at) VALUES (?,?,?,?,?,?,?,0,?,?)")
+Q_OUTBOX_DELETE = "DELETE FROM sns_outbox WHERE id=? AND message_id=?"
 Q_OUTBOX_ROW = "SELECT * FROM sns_outbox WHERE id=?"
 Q_OUTBOX_PENDING = "SELECT id, subscription_arn, due_at FROM sns_outbox WHERE id>? ORDER BY id LIMIT ?"
 
@@ -162,18 +163,20 @@ class SqliteTopicStore:
             return None if row is None else _delivery(row)
         return await self.db.read(q)
 
-    async def delivered(self, delivery_id: int) -> None:
-        await self.db.write(lambda c: c.execute("DELETE FROM sns_outbox WHERE id=?", (delivery_id,)))
+    # Outbox rows are addressed by id *and* message id: SQLite reuses the largest rowid once it is deleted, so an
+    # id alone could name a newer row (say an UnsubscribeConfirmation written while a delivery was finishing).
+    async def delivered(self, d: Delivery) -> None:
+        await self.db.write(lambda c: c.execute(Q_OUTBOX_DELETE, (d.id, d.message_id)))
 
-    async def reschedule(self, delivery_id: int, attempts: int, due_at: int) -> None:
-        await self.db.write(lambda c: c.execute("UPDATE sns_outbox SET attempts=?, due_at=? WHERE id=?",
-                                                (attempts, due_at, delivery_id)))
+    async def reschedule(self, d: Delivery, attempts: int, due_at: int) -> None:
+        await self.db.write(lambda c: c.execute("UPDATE sns_outbox SET attempts=?, due_at=? WHERE id=? AND message_id=?",
+                                                (attempts, due_at, d.id, d.message_id)))
 
-    async def dead_letter(self, delivery_id: int, queue: QueueRecord, message: NewMessage, now: int,
+    async def dead_letter(self, d: Delivery, queue: QueueRecord, message: NewMessage, now: int,
                           window_ms: int) -> None:
         """Move an undeliverable message to the subscription's dead-letter queue, atomically."""
         def tx(c: sqlite3.Connection):
-            c.execute("DELETE FROM sns_outbox WHERE id=?", (delivery_id,))
+            c.execute(Q_OUTBOX_DELETE, (d.id, d.message_id))
             send_to_queue(c, queue, [message], now, window_ms)
         await self.db.write(tx)
 
