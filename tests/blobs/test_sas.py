@@ -187,3 +187,29 @@ def test_create_permission_does_not_overwrite(server, hello):
     assert err.value.status_code == 403 and err.value.error_code == "AuthorizationPermissionMismatch"
     assert hello.get_blob_client("hello.txt").download_blob().readall() == b"hello sas"
     assert hello.get_blob_client("fresh.txt").download_blob().readall() == b"new"
+
+
+def test_cloudlet_made_sas_is_what_the_sdk_makes_and_what_the_wire_accepts(server, hello):
+    """Cloudlet hands out SAS tokens (the dashboard) with the builder its verification uses: the signature equals
+    the SDK's for the same fields, the wire accepts it, and a tampered copy is refused."""
+    from cloudlet.azure.accounts import Accounts
+    from cloudlet.azure.sas import authenticate, service_sas
+
+    account = Accounts("").get(ACCOUNT)
+    expiry = _soon().strftime("%Y-%m-%dT%H:%M:%SZ")
+    sdk = dict(parse_qsl(generate_blob_sas(ACCOUNT, hello.container_name, "hello.txt", account_key=KEY,
+                                           permission=BlobSasPermissions(read=True), expiry=expiry,
+                                           protocol="https,http")))
+    assert service_sas(account, hello.container_name, "hello.txt", "r", expiry, version=sdk["sv"])["sig"] == sdk["sig"]
+    fields = service_sas(account, hello.container_name, "hello.txt", "r", expiry)
+    grant = authenticate(fields, account, hello.container_name, "hello.txt", "127.0.0.1", "http")
+    assert grant.permissions == "r" and grant.resource == "b"
+    url = _blob_url(server, hello, "hello.txt")
+    assert requests.get(f"{url}?{urlencode(fields)}", timeout=10).content == b"hello sas"
+    container_fields = service_sas(account, hello.container_name, "", "l", expiry)
+    listing = requests.get(f"{server.blob_url}/{ACCOUNT}/{hello.container_name}?restype=container&comp=list&"
+                           f"{urlencode(container_fields)}", timeout=10)
+    assert listing.status_code == 200 and b"hello.txt" in listing.content
+    tampered = {**fields, "sp": "rw"}
+    response = requests.get(f"{url}?{urlencode(tampered)}", timeout=10)
+    assert response.status_code == 403 and error_code(response) == "AuthenticationFailed"

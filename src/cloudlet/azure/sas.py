@@ -16,6 +16,7 @@ from .shared_key import sign
 from .times import parse_iso
 
 ACCOUNT_PERMISSIONS = "rwdxylacuptfmie"
+SAS_VERSION = "2021-08-06"  # the version of the SAS Cloudlet itself hands out (service_sas)
 _DELEGATION_FIELDS = ("skoid", "sktid", "skt", "ske", "sks", "skv")
 
 
@@ -63,6 +64,27 @@ def _check_ip(spec: str, client_ip: str) -> None:
                            extra={"AuthenticationErrorDetail": f"Invalid signed IP {spec}"}) from None
     if not allowed:
         raise StorageError(403, "AuthorizationSourceIPMismatch")
+
+
+def service_sas(account: Account, container: str, blob: str, permissions: str, expiry: str, start: str = "",
+                protocol: str = "https,http", version: str = SAS_VERSION) -> dict[str, str]:
+    """The query fields (sig included) of a service SAS for a blob (sr=b), or for a container when `blob` is "",
+    signed with the account key. Its string to sign is the first that authenticate() accepts for such a SAS:
+    one builder for both, so what Cloudlet hands out and what it verifies cannot drift apart."""
+    q = {k: v for k, v in (("sv", version), ("sr", "b" if blob else "c"), ("sp", permissions), ("st", start),
+                           ("se", expiry), ("spr", protocol)) if v}
+    canonical = _canonical_resource(account.name, q["sr"], container, blob)
+    assert canonical is not None
+    q["sig"] = sign(account.key, _service_candidates(q, canonical)[0])
+    return q
+
+
+def _canonical_resource(account: str, sr: str, container: str, blob: str) -> str | None:
+    if sr in ("c", "d"):
+        return f"/blob/{account}/{container}"
+    if sr in ("b", "bs", "bv"):
+        return f"/blob/{account}/{container}/{blob}"
+    return None
 
 
 def _account_candidates(q: dict[str, str], account: str) -> list[str]:
@@ -129,12 +151,8 @@ def authenticate(q: dict[str, str], account: Account, container: str, blob: str,
         key = account.key
         candidates = _account_candidates(q, account.name)
     else:
-        sr = q.get("sr", "")
-        if sr in ("c", "d"):
-            canonical = f"/blob/{account.name}/{container}"
-        elif sr in ("b", "bs", "bv"):
-            canonical = f"/blob/{account.name}/{container}/{blob}"
-        else:
+        canonical = _canonical_resource(account.name, q.get("sr", ""), container, blob)
+        if canonical is None:
             raise _fail("Missing or invalid signed resource (sr)")
         key = account.key
         if any(k in q for k in _DELEGATION_FIELDS):

@@ -34,10 +34,6 @@ def _int_header(call: BlobCall, name: str) -> int | None:
         raise bad_header(name, raw) from None
 
 
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
-
-
 def _ctx(call: BlobCall) -> dict[str, str]:
     return {"request_id": call.request_id, "client_request_id": call.header("x-ms-client-request-id", "")}
 
@@ -220,14 +216,14 @@ class BlobApi:
         headers = self._overrides(who, headers)
         framing = call.header("x-ms-structured-body")
         if framing and structured.accepted(framing):
-            content = _once(blob.data) if blob.data is not None else self.engine.files.stream(blob.extents, start, end)
+            content = self.engine.content(blob, start, end)
             headers = [(k, v) for k, v in headers if k != "content-length"]
             headers += [("content-length", str(structured.message_length(end - start))),
                         ("x-ms-structured-body", framing), ("x-ms-structured-content-length", str(end - start))]
             return Response(status, b"", headers, stream=structured.encode(content, end - start))
         if blob.data is not None:  # small: read with the row, sent in one piece
             return Response(status, blob.data, headers)
-        return Response(status, b"", headers, stream=self.engine.files.stream(blob.extents, start, end))
+        return Response(status, b"", headers, stream=self.engine.content(blob, start, end))
 
     def _range_md5(self, extents: list, start: int, end: int) -> bytes:
         return hashlib.md5(self.engine.files.read_range_sync(extents, start, end)).digest()
