@@ -334,6 +334,26 @@ def _send(c: sqlite3.Connection, queue: QueueRecord, messages: list[NewMessage],
     return outcomes
 
 
+_MULTI_ROW = 32  # rows per multi-row INSERT (17 parameters each)
+
+
+def send_to_queues(c: sqlite3.Connection, sends: list[tuple[QueueRecord, NewMessage]], now: int, window: int) -> None:
+    """Messages for several queues (a topic's fanout) in one go: those of standard queues without deduplication
+    are one multi-row INSERT, a single statement rather than one per queue; the others go through _send."""
+    plain: list = []
+    for queue, m in sends:
+        if queue.fifo or m.dedup_key is not None:
+            _send(c, queue, [m], now, window)
+        else:
+            plain.append((queue.id, m.message_id, m.body, m.attributes, m.system_attributes, m.md5_body,
+                          m.md5_attributes, m.md5_system, now, now + m.delay_ms, 0, None, m.group_id, m.dedup_id,
+                          None, m.sender_id, None))
+    for start in range(0, len(plain), _MULTI_ROW):
+        rows = plain[start:start + _MULTI_ROW]
+        c.execute(Q_INSERT_MESSAGE + ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" * (len(rows) - 1),
+                  [value for row in rows for value in row])
+
+
 def _insert_copy(c: sqlite3.Connection, dest: QueueRecord, m: StoredMessage, now: int, source_arn: str | None) -> None:
     """A message moving to another queue (dead-letter or redrive) keeps its id, body and SentTimestamp."""
     seq = _next_seq(c, dest.id) if dest.fifo else None

@@ -74,7 +74,7 @@ class SigningThread:
 
     async def sign(self, items: list[tuple[str, str]]) -> list[str]:
         """The signatures of (canonical string, SignatureVersion) pairs, in order."""
-        if self._thread is None or not self._thread.is_alive():
+        if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="sns-signer", daemon=True)
             self._thread.start()
         fut = asyncio.get_running_loop().create_future()

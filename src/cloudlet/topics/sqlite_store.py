@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..store.database import Database
 from ..store.queue_records import NewMessage, QueueRecord
-from ..store.sqlite_queues import _send as send_to_queue
+from ..store.sqlite_queues import _send as send_to_queue, send_to_queues
 from .records import Delivery, PublishOutcome, PublishUnit, Subscription, Topic
 
 SCHEMA = Path(__file__).with_name("schema.sql").read_text()
@@ -203,8 +203,7 @@ def _publish(c: sqlite3.Connection, topic: Topic, units: list[PublishUnit], now:
             c.execute("INSERT OR REPLACE INTO sns_dedup VALUES (?,?,?,?,?)",
                       (topic.arn, unit.dedup_key, unit.message_id, seq, now))
         fanout = unit.build(seq)
-        for queue, message in fanout.sqs:
-            send_to_queue(c, queue, [message], now, window)
+        send_to_queues(c, fanout.sqs, now, window)
         _add_outbox(c, fanout.outbox, now)
         outcomes.append(PublishOutcome(unit.message_id, seq, False, fanout.outbox, [q.id for q, _ in fanout.sqs]))
     return outcomes
