@@ -3,11 +3,11 @@ and the body as a stream (never buffered whole, except small XML documents)."""
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Any, AsyncIterator
 from urllib.parse import parse_qsl, unquote
 
+from ..aws.ids import uuid4_text
 from ..azure.errors import StorageError
 from ..http import Receive, Scope
 
@@ -26,12 +26,6 @@ def _parsed_query(raw: str) -> tuple[tuple[str, str], ...]:
 
 def _parse_query(raw: str) -> dict[str, str]:
     return dict(_parsed_query(raw)) if raw else {}
-
-
-def _request_id() -> str:
-    """A random (version 4) GUID, as Azure's x-ms-request-id is; cheaper than str(uuid.uuid4())."""
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 class BlobCall:
@@ -60,7 +54,7 @@ class BlobCall:
         self.account = parts[0]
         self.container = parts[1] if len(parts) > 1 else ""
         self.blob = parts[2] if len(parts) > 2 else ""
-        self.request_id = _request_id()
+        self.request_id = uuid4_text()  # a GUID, as Azure's x-ms-request-id is
         client = scope.get("client")
         self.client_ip: str = client[0] if client else "127.0.0.1"
         self.scheme: str = scope.get("scheme", "http")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from typing import Any, Awaitable, Callable
 
+from ..aws.ids import uuid4_text
 from ..azure.times import iso
 
 log = logging.getLogger("cloudlet.blobs.events")
@@ -26,14 +26,14 @@ def blob_event(kind: str, api: str, account: str, container: str, name: str, *, 
     else:
         data.update(contentType=content_type)
     data.update(blobType=blob_type, url=f"{base_url}/{account}/{container}/{name}", sequencer=f"{sequencer:032X}",
-                storageDiagnostics={"batchId": str(uuid.uuid4())})
+                storageDiagnostics={"batchId": uuid4_text()})
     return {
         "topic": f"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/cloudlet/providers/"
                  f"Microsoft.Storage/storageAccounts/{account}",
         "subject": f"/blobServices/default/containers/{container}/blobs/{name}",
         "eventType": f"Microsoft.Storage.{kind}",
         "eventTime": iso(time.time()),
-        "id": str(uuid.uuid4()),
+        "id": uuid4_text(),
         "data": data,
         "dataVersion": "",
         "metadataVersion": "1",
