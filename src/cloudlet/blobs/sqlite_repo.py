@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
@@ -26,6 +27,12 @@ _BLOB_COLUMNS = ("blob_type", "size", "etag", "created", "last_modified", "props
                  "tier_changed", "archive_status", "rehydrate_at", "lease", "copy", "sealed", "block_count")
 _CONTAINER_COLUMNS = ("etag", "last_modified", "metadata", "public_access", "acl", "lease")
 _TAG_OPS = {"=", ">", ">=", "<", "<="}
+
+
+@lru_cache(maxsize=64)
+def _insert_blob_sql(cols: tuple[str, ...]) -> str:
+    return (f"INSERT INTO blobs (container_id, name, snapshot, {', '.join(cols)}) "
+            f"VALUES (?, ?, ?, {', '.join('?' for _ in cols)})")
 
 
 def _encode(value: Any) -> Any:
@@ -104,10 +111,9 @@ class BlobTx:
         return int(self._one("count_snapshots", container_id, name)[0])
 
     def insert_blob(self, container_id: int, name: str, snapshot: str, **fields: Any) -> int:
-        cols = [c for c in fields if c in _BLOB_COLUMNS]
-        sql = (f"INSERT INTO blobs (container_id, name, snapshot, {', '.join(cols)}) "
-               f"VALUES (?, ?, ?, {', '.join('?' for _ in cols)})")
-        cur = self.conn.execute(sql, [container_id, name, snapshot] + [_encode(fields[c]) for c in cols])
+        cols = tuple(c for c in fields if c in _BLOB_COLUMNS)
+        cur = self.conn.execute(_insert_blob_sql(cols), [container_id, name, snapshot] +
+                                [_encode(fields[c]) for c in cols])
         return int(cur.lastrowid)
 
     def update_blob(self, blob_id: int, **fields: Any) -> None:
@@ -145,8 +151,12 @@ class BlobTx:
         return f"i{cur.lastrowid}"
 
     def add_extents(self, blob_id: int, extents: Iterable[Extent], first_seq: int = 0) -> None:
-        self.conn.executemany(Q["insert_extent"], [(blob_id, first_seq + i, e.start, e.length, e.file_id,
-                                                    e.file_offset, e.block_id) for i, e in enumerate(extents)])
+        rows = [(blob_id, first_seq + i, e.start, e.length, e.file_id, e.file_offset, e.block_id)
+                for i, e in enumerate(extents)]
+        if len(rows) == 1:
+            self.conn.execute(Q["insert_extent"], rows[0])
+        else:
+            self.conn.executemany(Q["insert_extent"], rows)
 
     def copy_extents(self, to_blob: int, from_blob: int) -> None:
         self.conn.execute(Q["copy_extents"], (to_blob, from_blob))
@@ -192,6 +202,8 @@ class BlobTx:
         bodies nothing points at are deleted here and now: no reader can still need them (reads take their
         bytes inside their own transaction)."""
         dead = [f for f in dict.fromkeys(file_ids) if not self.referenced(f)]
+        if not dead:
+            return dead
         inline = [(int(f[1:]),) for f in dead if is_inline(f)]
         if inline:
             self.conn.executemany(Q["delete_inline"], inline)
