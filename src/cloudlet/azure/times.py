@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -29,13 +30,24 @@ def parse_http_date(value: str) -> float | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def _iso_second(second: int) -> str:
+    return datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def iso(ts: float, digits: int = 7) -> str:
-    dt = datetime.fromtimestamp(ts, timezone.utc)
-    base = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    """ISO 8601 UTC with `digits` of fraction (Azure's 7), exactly as datetime.fromtimestamp would round it, but
+    formatting each second once (event times and snapshot stamps come many to a second)."""
+    frac, whole = math.modf(ts)
+    micro = round(frac * 1e6)
+    if micro >= 1_000_000:
+        whole, micro = whole + 1, micro - 1_000_000
+    elif micro < 0:
+        whole, micro = whole - 1, micro + 1_000_000
+    base = _iso_second(int(whole))
     if digits == 0:
         return base + "Z"
-    frac = f"{dt.microsecond:06d}0"[:digits]
-    return f"{base}.{frac}Z"
+    return f"{base}.{f'{micro:06d}0'[:digits]}Z"
 
 
 @lru_cache(maxsize=1024)  # SAS start and expiry: the same few values on every request
