@@ -10,7 +10,7 @@ from email.utils import formatdate, parsedate_to_datetime
 
 
 def http_date(ts: float | None = None) -> str:
-    return _http_second(int(time.time() if ts is None else ts))
+    return _http_second(_split(time.time() if ts is None else ts)[0])
 
 
 @lru_cache(maxsize=4096)
@@ -18,9 +18,7 @@ def _http_second(second: int) -> str:
     return formatdate(second, usegmt=True)
 
 
-def http_date_cached(ts: float) -> str:
-    """http_date for listings, where many timestamps share a second."""
-    return _http_second(int(ts))
+http_date_cached = http_date  # listings: many timestamps share a second
 
 
 def parse_http_date(value: str) -> float | None:
@@ -28,6 +26,17 @@ def parse_http_date(value: str) -> float | None:
         return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
         return None
+
+
+def _split(ts: float) -> tuple[int, int]:
+    """(second, microsecond) of a timestamp, rounded as datetime.fromtimestamp rounds it (half to even)."""
+    frac, whole = math.modf(ts)
+    micro = round(frac * 1e6)
+    if micro >= 1_000_000:
+        return int(whole) + 1, micro - 1_000_000
+    if micro < 0:
+        return int(whole) - 1, micro + 1_000_000
+    return int(whole), micro
 
 
 @lru_cache(maxsize=256)
@@ -38,13 +47,8 @@ def _iso_second(second: int) -> str:
 def iso(ts: float, digits: int = 7) -> str:
     """ISO 8601 UTC with `digits` of fraction (Azure's 7), exactly as datetime.fromtimestamp would round it, but
     formatting each second once (event times and snapshot stamps come many to a second)."""
-    frac, whole = math.modf(ts)
-    micro = round(frac * 1e6)
-    if micro >= 1_000_000:
-        whole, micro = whole + 1, micro - 1_000_000
-    elif micro < 0:
-        whole, micro = whole - 1, micro + 1_000_000
-    base = _iso_second(int(whole))
+    whole, micro = _split(ts)
+    base = _iso_second(whole)
     if digits == 0:
         return base + "Z"
     return f"{base}.{f'{micro:06d}0'[:digits]}Z"
