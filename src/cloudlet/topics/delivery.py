@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from .delivery_policy import RetryPolicy, effective
 from .http_client import HttpClient
 from .records import Delivery
+from .stats import LogEntry
 
 if TYPE_CHECKING:
     from .engine import TopicEngine
@@ -141,6 +142,8 @@ class Deliverer:
         error = await self._send(d)
         if error is None:
             await self.store.delivered(d)
+            if d.kind == "Notification":
+                self.engine.stats.delivered(d.subscription_arn, _topic_of(d), now_ms())
             return
         policy = RetryPolicy()
         if sub is not None:
@@ -151,9 +154,18 @@ class Deliverer:
         if delay is None:
             await self._give_up(d, sub, error)
             return
-        due = now_ms() + int(delay * 1000)
-        await self.store.reschedule(d, d.attempts + 1, due)
+        now = now_ms()
+        due = now + int(delay * 1000)
+        entry = self._entry(d, now, "retry", error)
+        entry.next_attempt_at = due
+        await self.store.reschedule(d, d.attempts + 1, due, entry)
+        self.engine.stats.failed(entry)
         self._push(subscription_arn, due, d.id)
+
+    @staticmethod
+    def _entry(d: Delivery, now: int, outcome: str, error: str) -> LogEntry:
+        return LogEntry(now, _topic_of(d), d.subscription_arn, d.protocol, d.endpoint, d.message_id, d.attempts + 1,
+                        outcome, f"{d.kind}: {error}" if d.kind != "Notification" else error, delivery_id=d.id)
 
     async def _send(self, d: Delivery) -> str | None:
         """Deliver once; returns None on success, else why it failed."""
@@ -190,15 +202,27 @@ class Deliverer:
 
     async def _give_up(self, d: Delivery, sub, error: str) -> None:
         target = await self.engine.dead_letter_queue(sub) if sub is not None else None
+        now = now_ms()
         if target is None:
             log.warning("dropping %s %s for %s after %d attempts (%s): no RedrivePolicy", d.kind, d.message_id,
                         d.subscription_arn, d.attempts + 1, error)
+            entry = self._entry(d, now, "dropped", error)
+            await self.store.give_up(d, entry)
             self.dropped += 1
-            await self.store.delivered(d)
-            return
-        message = self.engine.fanout.dead_letter_message(target, d.payload, d.message_id)
-        await self.store.dead_letter(d, target, message, now_ms(), self.engine.dedup_window_ms)
-        self.engine.queues.notify(target.id, 1)
-        self.dead_lettered += 1
-        log.info("dead-lettered %s for %s to %s (%s)", d.message_id, d.subscription_arn, target.arn, error)
+        else:
+            entry = self._entry(d, now, "dead-lettered", error)
+            entry.target = target.arn
+            message = self.engine.fanout.dead_letter_message(target, d.payload, d.message_id)
+            await self.store.give_up(d, entry, target, message, now, self.engine.dedup_window_ms)
+            self.engine.queues.notify(target.id, 1)
+            self.dead_lettered += 1
+            log.info("dead-lettered %s for %s to %s (%s)", d.message_id, d.subscription_arn, target.arn, error)
+        self.engine.stats.failed(entry)
 
+    def waiting(self) -> int:
+        """Deliveries this server holds for a later or a running attempt."""
+        return sum(len(lane.heap) + lane.running for lane in self.lanes.values())
+
+
+def _topic_of(d: Delivery) -> str:
+    return d.subscription_arn.rsplit(":", 1)[0]

@@ -32,6 +32,7 @@ from .fanout import FanoutBuilder
 from .records import Delivery, Fanout, PublishUnit, Subscription, Topic
 from .signing import Signer, SigningThread
 from .sqlite_store import SqliteTopicStore
+from .stats import LogEntry, StatsCounter, SubscriptionStats
 
 log = logging.getLogger("cloudlet.sns")
 
@@ -39,6 +40,8 @@ DEDUP_WINDOW_MS = 5 * 60 * 1000
 DEFAULT_MAX_MESSAGE_SIZE = 262144
 MAX_MESSAGE_SIZE = 1048576
 PAGE = 100
+STATS_FLUSH_SECONDS = 1.0
+LOG_KEEP = 50_000  # delivery log rows kept (the newest)
 PROTOCOLS = ("sqs", "http", "https", "email", "email-json")
 TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 TOPIC_ATTRIBUTES = {
@@ -103,7 +106,9 @@ class TopicEngine:
         self.subscriptions: ReadMostlyCache[list[Subscription]] = ReadMostlyCache(self._load_subscriptions)
         self.deliverer = Deliverer(self, email_dir)
         self.dedup_window_ms = DEDUP_WINDOW_MS
+        self.stats = StatsCounter()
         self._sweeper: asyncio.Task | None = None
+        self._flusher: asyncio.Task | None = None
 
     async def _load_subscriptions(self, topic_arn: str) -> list[Subscription]:
         subs = await self.store.subscriptions_of(topic_arn)
@@ -115,20 +120,24 @@ class TopicEngine:
     async def start(self) -> None:
         await self.deliverer.start()
         self._sweeper = asyncio.create_task(self._sweep_forever())
+        self._flusher = asyncio.create_task(self._flush_forever())
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            try:
-                await self._sweeper
-            except (asyncio.CancelledError, Exception):
-                pass
+        for task in (self._sweeper, self._flusher):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
         await self.deliverer.stop()
+        await self.flush_stats()
         await asyncio.to_thread(self.signing.stop)
 
     async def reset(self) -> None:
         await self.deliverer.stop()
         await self.store.wipe()
+        self.stats.take()
         self.topics.clear()
         self.subscriptions.clear()
 
@@ -137,8 +146,23 @@ class TopicEngine:
             await asyncio.sleep(60)
             try:
                 await self.store.expire_dedup(now_ms() - DEDUP_WINDOW_MS)
+                await self.store.trim_log(LOG_KEEP)
             except Exception:
                 log.exception("deduplication sweep failed")
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(STATS_FLUSH_SECONDS)
+            try:
+                await self.flush_stats()
+            except Exception:
+                log.exception("storing delivery statistics failed")
+
+    async def flush_stats(self) -> None:
+        """Add the counts made since the last flush to the stored statistics (one write)."""
+        counts = self.stats.take()
+        if counts:
+            await self.store.add_stats(counts)
 
     # -- topics ----------------------------------------------------------------------------------
     async def get_topic(self, arn: str, param: str = "TopicArn") -> Topic:
@@ -485,11 +509,58 @@ class TopicEngine:
                 fanout = build(None)
                 units.append(PublishUnit(pub.message_id, None, lambda _seq, f=fanout: f))
         outcomes = await self.store.publish(topic, units, now_ms(), DEDUP_WINDOW_MS)
-        for outcome in outcomes:
+        stats = self.stats
+        now = now_ms()
+        for outcome, matched in zip(outcomes, matches):
             for queue_id in outcome.queue_ids:
                 self.queues.notify(queue_id, 1)
             self.deliverer.enqueue(outcome.outbox)
+            fanout = outcome.fanout
+            if fanout is None:  # a FIFO duplicate: delivered before, nothing new
+                continue
+            for arn in fanout.delivered:
+                stats.delivered(arn, topic.arn, now)
+            for failure in fanout.failures:
+                stats.failed(failure)
+            if len(matched) < len(targets):
+                for sub in {t[0].arn for t in targets} - {t[0].arn for t in matched}:
+                    stats.filtered(sub, topic.arn)
         return outcomes
+
+    # -- what the dashboard shows ----------------------------------------------------------------
+    async def subscription_stats(self, arns: list[str]) -> dict[str, SubscriptionStats]:
+        """Delivery statistics of these subscriptions: stored totals, the counts not stored yet, and what waits
+        in the outbox now (`retrying`, `waiting`)."""
+        stats = await self.store.subscription_stats(arns)
+        for arn, stored in stats.items():
+            pending = self.stats.peek(arn)
+            if pending is not None:
+                stored.add(pending)
+        return stats
+
+    async def delivery_log(self, topic_arn: str | None, token: str | None,
+                           limit: int = 50) -> tuple[list[LogEntry], str | None]:
+        """Failed attempts (those still waiting for their retry say so), dead-letters and drops, newest first:
+        one topic's or every topic's, a page at a time."""
+        cursor = parse_token(token)
+        before = int(cursor) if cursor.isdigit() else 2 ** 62
+        entries = await self.store.delivery_log(topic_arn, before, limit + 1)
+        more = len(entries) > limit
+        entries = entries[:limit]
+        return entries, page_token(str(entries[-1].id)) if more else None
+
+    async def all_topics(self, token: str | None, limit: int = 50) -> tuple[list[tuple[Topic, int, int]], str | None]:
+        """Every topic of every account in ARN order, with its confirmed and pending subscription counts, a page
+        at a time (keyset: only the page is read)."""
+        rows = await self.store.all_topics(parse_token(token), limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, page_token(rows[-1][0].arn) if more else None
+
+    def delivery_summary(self) -> dict[str, int]:
+        """Since this server started: deliveries waiting now, dead-lettered, dropped."""
+        return {"waiting": self.deliverer.waiting(), "dead_lettered": self.deliverer.dead_lettered,
+                "dropped": self.deliverer.dropped}
 
     async def _sign_ahead(self, messages: list[Published], matches: list[list], version: str) -> None:
         """Sign every envelope the matched subscriptions will get (one per message and text) on the signing

@@ -14,6 +14,7 @@ from ..queues.engine import QueueEngine
 from ..store.queue_records import NewMessage, QueueRecord
 from .envelope import SNS_SENDER_ID, Envelopes, Published, http_headers, message_id
 from .records import Delivery, Fanout
+from .stats import LogEntry
 
 log = logging.getLogger("cloudlet.sns")
 
@@ -60,11 +61,16 @@ class FanoutBuilder:
                 if queue is None:
                     raise AwsError("QueueDoesNotExist", "The specified queue does not exist.")
                 fanout.sqs.append((queue, self._sqs_message(queue, entry, raw, validated, known)))
+                fanout.delivered.append(sub.arn)
             except AwsError as err:
+                failure = LogEntry(pub.timestamp_ms, pub.topic_arn, sub.arn, sub.protocol, sub.endpoint,
+                                   pub.message_id, 0, "dropped", f"{err.code}: {err.message}")
+                fanout.failures.append(failure)
                 if dlq is None:
                     log.warning("cannot deliver %s to %s (%s: %s) and the subscription has no RedrivePolicy",
                                 pub.message_id, sub.endpoint, err.code, err.message)
                     continue
+                failure.outcome, failure.target = "dead-lettered", dlq.arn
                 fanout.sqs.append((dlq, self.dead_letter_message(dlq, body, pub.message_id, pub.group_id)))
         return fanout
 

@@ -61,6 +61,8 @@ class Fanout:
     """What one published message becomes: SQS messages written with the publish, and outbox deliveries."""
     sqs: list[tuple[QueueRecord, NewMessage]] = field(default_factory=list)
     outbox: list[Delivery] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)  # the SQS subscriptions whose queue got the message
+    failures: list[Any] = field(default_factory=list)  # stats.LogEntry: SQS subscriptions that could not get it
 
 
 @dataclass
@@ -77,3 +79,4 @@ class PublishOutcome:
     duplicate: bool
     outbox: list[Delivery]
     queue_ids: list[int]
+    fanout: Fanout | None = None  # None for a FIFO duplicate

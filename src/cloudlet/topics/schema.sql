@@ -50,3 +50,36 @@ CREATE TABLE IF NOT EXISTS sns_dedup (
     PRIMARY KEY (topic_arn, dedup_key)
 );
 CREATE INDEX IF NOT EXISTS sns_dedup_age ON sns_dedup (sent_at);
+-- Delivery statistics per subscription: counted in memory by the engine and added here about once a second
+-- (and at shutdown), so that the publish path writes nothing more for them.
+CREATE TABLE IF NOT EXISTS sns_subscription_stats (
+    subscription_arn TEXT PRIMARY KEY,
+    topic_arn TEXT NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    dead_lettered INTEGER NOT NULL DEFAULT 0,
+    dropped INTEGER NOT NULL DEFAULT 0,
+    filtered INTEGER NOT NULL DEFAULT 0,
+    last_delivery_at INTEGER,
+    last_error TEXT,
+    last_error_at INTEGER
+);
+-- What went wrong with deliveries: failed attempts (with the retry they wait for), dead-letters and drops.
+-- Written in the transaction that records the outcome; the oldest rows beyond a bound are swept.
+CREATE TABLE IF NOT EXISTS sns_delivery_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    topic_arn TEXT NOT NULL,
+    subscription_arn TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    delivery_id INTEGER,
+    attempt INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    next_attempt_at INTEGER,
+    target TEXT
+);
+CREATE INDEX IF NOT EXISTS sns_delivery_log_topic ON sns_delivery_log (topic_arn, id);
+CREATE INDEX IF NOT EXISTS sns_outbox_retrying ON sns_outbox (subscription_arn, attempts);
