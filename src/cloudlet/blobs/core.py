@@ -117,6 +117,15 @@ class EngineCore:
         """The container's id, for the operations that need nothing else of it (no JSON to decode)."""
         return _found(tx.container_id(account, name), "ContainerNotFound")
 
+    @classmethod
+    def find_blob_or_404(cls, tx: BlobTx, account: str, container: str, name: str, snapshot: str = "") -> Blob:
+        """The blob, looked up with its container in one query; a miss says which of the two is missing."""
+        blob = tx.find_blob(account, container, name, snapshot)
+        if blob is None:
+            cls.container_id_or_404(tx, account, container)
+            raise StorageError(404, "BlobNotFound")
+        return blob
+
     @staticmethod
     def blob_or_404(tx: BlobTx, container_id: int, name: str, snapshot: str = "") -> Blob:
         return _found(tx.get_blob(container_id, name, snapshot), "BlobNotFound")

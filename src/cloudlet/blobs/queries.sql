@@ -21,6 +21,10 @@ SELECT * FROM blob_containers WHERE account = ? AND name >= ? AND name < ? ORDER
 -- name: get_blob
 SELECT * FROM blobs WHERE container_id = ? AND name = ? AND snapshot = ?;
 
+-- name: find_blob
+SELECT b.* FROM blob_containers c JOIN blobs b ON b.container_id = c.id
+WHERE c.account = ? AND c.name = ? AND b.name = ? AND b.snapshot = ?;
+
 -- name: count_snapshots
 SELECT count(*) FROM blobs WHERE container_id = ? AND name = ? AND snapshot <> '';
 
@@ -41,10 +45,11 @@ DELETE FROM blobs WHERE container_id = ? AND name = ? AND snapshot <> '';
 SELECT seq, start, length, file_id, file_offset, block_id FROM blob_extents WHERE blob_id = ? ORDER BY seq;
 
 -- name: extents_in
-SELECT seq, start, length, file_id, file_offset FROM blob_extents
-WHERE blob_id = ? AND start < ?
-  AND start >= coalesce((SELECT max(start) FROM blob_extents WHERE blob_id = ? AND start <= ?), 0)
-ORDER BY start;
+SELECT e.start, e.length, e.file_id, e.file_offset, i.data FROM blob_extents e
+LEFT JOIN blob_inline i ON substr(e.file_id, 1, 1) = 'i' AND i.id = CAST(substr(e.file_id, 2) AS INTEGER)
+WHERE e.blob_id = ? AND e.start < ?
+  AND e.start >= coalesce((SELECT max(start) FROM blob_extents WHERE blob_id = ? AND start <= ?), 0)
+ORDER BY e.start;
 
 -- name: insert_extent
 INSERT INTO blob_extents (blob_id, seq, start, length, file_id, file_offset, block_id) VALUES (?, ?, ?, ?, ?, ?, ?);
@@ -89,9 +94,6 @@ SELECT EXISTS (SELECT 1 FROM blob_extents WHERE file_id = ?)
 
 -- name: insert_inline
 INSERT INTO blob_inline (data) VALUES (?);
-
--- name: inline_data
-SELECT data FROM blob_inline WHERE id = ?;
 
 -- name: delete_inline
 DELETE FROM blob_inline WHERE id = ?;

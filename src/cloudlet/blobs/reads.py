@@ -27,8 +27,7 @@ class BlobReads(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> Blob:
-            cid = self.container_id_or_404(tx, account, container)
-            blob = self.blob_or_404(tx, cid, name, snapshot)
+            blob = self.find_blob_or_404(tx, account, container, name, snapshot)
             check_blob_conditions(conditions or Conditions(), tx, blob, read=True)
             return blob
 
@@ -43,8 +42,7 @@ class BlobReads(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, int, int]:
-            cid = self.container_id_or_404(tx, account, container)
-            blob = self.blob_or_404(tx, cid, name, snapshot)
+            blob = self.find_blob_or_404(tx, account, container, name, snapshot)
             check_blob_conditions(conditions, tx, blob, read=True)
             leases.check_read(blob.lease, lease_id, now, "Blob")
             tiers.readable(blob, now)

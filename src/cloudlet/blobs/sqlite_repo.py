@@ -107,6 +107,11 @@ class BlobTx:
         row = self._one("get_blob", container_id, name, snapshot)
         return None if row is None else Blob.from_row(row)
 
+    def find_blob(self, account: str, container: str, name: str, snapshot: str = "") -> Blob | None:
+        """The blob by its container's account and name: one lookup for reads that need no more of the container."""
+        row = self._one("find_blob", account, container, name, snapshot)
+        return None if row is None else Blob.from_row(row)
+
     def count_snapshots(self, container_id: int, name: str) -> int:
         return int(self._one("count_snapshots", container_id, name)[0])
 
@@ -138,12 +143,7 @@ class BlobTx:
     def extents_in(self, blob_id: int, start: int, end: int) -> list[Extent]:
         """The extents that hold bytes [start, end), found through the (blob_id, start) index; an inline body
         comes with its bytes (read in this transaction, so an overwrite committed meanwhile cannot take them)."""
-        rows = self._all("extents_in", blob_id, end, blob_id, start)
-        out = [Extent(r["start"], r["length"], r["file_id"], None, r["file_offset"]) for r in rows]
-        for extent in out:
-            if is_inline(extent.file_id):
-                extent.data = self._one("inline_data", int(extent.file_id[1:]))[0]
-        return out
+        return [Extent(r[0], r[1], r[2], None, r[3], r[4]) for r in self._all("extents_in", blob_id, end, blob_id, start)]
 
     def put_inline(self, data: bytes) -> str:
         """Store a small body in the database; returns the file id extents point at it by."""
