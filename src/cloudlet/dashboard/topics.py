@@ -67,7 +67,7 @@ async def _delivery_log(view: View, engine: Any, topic_arn: str | None, here: An
         rows.append(h('<tr data-log-outcome="{outcome}"><td class="mono">{at}</td><td><a href="{tu}">{topic}</a></td>'
                       '<td class="endpoint">{endpoint}</td><td class="mono small">{message_id}</td>'
                       '<td class="num attempt">{attempt}</td><td>{what}</td><td class="status">{status}</td>'
-                      '<td><pre class="body reason">{reason}</pre></td></tr>',
+                      '<td class="error-cell"><pre class="body wrap reason">{reason}</pre></td></tr>',
                       outcome=e.outcome, at=when(e.at), tu=_topic_url(e.topic_arn),
                       topic=e.topic_arn.rsplit(":", 1)[-1], endpoint=e.endpoint, message_id=e.message_id,
                       attempt=e.attempt or "publish", what=OUTCOMES.get(e.outcome, e.outcome), status=status,
@@ -144,7 +144,7 @@ def _subscription_row(engine: Any, sub: Any, topic: Any, stats: Any) -> Safe:
             dlq = attrs["RedrivePolicy"]
     state = "confirmed" if sub.confirmed else "pending"
     waiting = f"{WAITING_CAP:,}+" if stats.waiting > WAITING_CAP else stats.waiting
-    last_error = h('<div class="mono small">{at}</div><pre class="body last-error">{e}</pre>',
+    last_error = h('<div class="mono small">{at}</div><pre class="body wrap last-error">{e}</pre>',
                    at=when(stats.last_error_at), e=stats.last_error) if stats.last_error else "none"
     return h('<tr data-subscription="{arn}"><td>{protocol}</td><td class="endpoint">{endpoint}</td>'
              '<td><span class="badge state-{state}">{state}</span></td>'
@@ -153,14 +153,14 @@ def _subscription_row(engine: Any, sub: Any, topic: Any, stats: Any) -> Safe:
              '<td class="num retrying">{retrying}</td><td class="num waiting">{waiting}</td>'
              '<td class="num dead-lettered">{dead}</td><td class="num dropped">{dropped}</td>'
              '<td class="num filtered">{filtered}</td><td class="mono last-delivery">{last}</td>'
-             '<td class="error-cell">{last_error}</td><td class="mono small">{arn}</td></tr>',
+             '<td class="error-cell">{last_error}</td><td class="mono small" title="{arn}">{sub_id}</td></tr>',
              arn=sub.arn, protocol=sub.protocol, endpoint=endpoint, state=state,
              policy=h('<div class="muted">{scope}</div><pre class="body filter-policy">{p}</pre>',
                       scope=attrs.get("FilterPolicyScope", ""), p=policy) if policy else "none",
              raw="raw" if sub.raw else "envelope", dlq=dlq or "none", delivered=stats.delivered,
              failed=stats.failed_attempts, retrying=stats.retrying, waiting=waiting, dead=stats.dead_lettered,
              dropped=stats.dropped, filtered=stats.filtered, last=when(stats.last_delivery_at) or "never",
-             last_error=last_error)
+             last_error=last_error, sub_id=sub.arn.rsplit(":", 1)[-1])
 
 
 async def topic_detail(view: View) -> Page:
@@ -194,7 +194,7 @@ async def topic_detail(view: View) -> Page:
              attrs=join(h("<dt>{k}</dt><dd>{v}</dd>", k=k, v=v) for k, v in shown.items()), publish=publish_form,
              subs=table(["Protocol", "Endpoint", "State", "Filter policy", "Delivery", "Dead-letter queue",
                          "Delivered", "Failed attempts", "Retrying", "Waiting", "Dead-lettered", "Dropped",
-                         "Filtered out", "Last delivery (UTC)", "Last error", "Subscription ARN"],
+                         "Filtered out", "Last delivery (UTC)", "Last error", "Subscription id"],
                         [_subscription_row(engine, s, topic, stats[s.arn]) for s in subs],
                         empty="No subscriptions.", cls="subscriptions"),
              pager=pager(next_url, None), failures=await _delivery_log(view, engine, topic.arn, log_here))
