@@ -21,7 +21,8 @@ def test_statistics_and_retry_log_of_an_endpoint_that_fails_then_recovers(server
     endpoint = Endpoint()  # confirms its subscription through the SubscribeURL, as a subscriber would
     try:
         topic = sns.create_topic(Name=f"hooks-{unique}")["TopicArn"]
-        policy = {"healthyRetryPolicy": {"numRetries": 8, "minDelayTarget": 3, "maxDelayTarget": 3}}
+        # Retries 6 s apart: the page is checked between the first attempts and their retries.
+        policy = {"healthyRetryPolicy": {"numRetries": 8, "minDelayTarget": 6, "maxDelayTarget": 6}}
         http_sub = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=endpoint.url + HOSTILE_PATH,
                                  Attributes={"DeliveryPolicy": json.dumps(policy)},
                                  ReturnSubscriptionArn=True)["SubscriptionArn"]
@@ -75,9 +76,9 @@ def test_statistics_and_retry_log_of_an_endpoint_that_fails_then_recovers(server
         shot("topic")
 
         endpoint.status = 200  # the endpoint recovers: the next attempts succeed
-        endpoint.of_type("Notification", 4, timeout=15)
+        endpoint.of_type("Notification", 4, timeout=20)
         page.reload()
-        expect(http_row.locator("td.delivered")).to_have_text("2", timeout=10_000)
+        expect(http_row.locator("td.delivered")).to_have_text("2", timeout=15_000)
         expect(http_row.locator("td.retrying")).to_have_text("0")
         expect(http_row.locator("td.failed")).to_have_text("2")
         expect(http_row.locator("td.last-delivery")).not_to_have_text("never")
