@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Protocol
-from urllib.parse import parse_qsl
 
 from botocore.model import ServiceModel
 
@@ -121,7 +120,7 @@ class AwsFrontEnd:
         content_type = request.headers.get("content-type", "")
         if request.body and (request.method == "POST" and "json" not in content_type):
             try:
-                params.update(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+                params.update(query_protocol.parse_form(request.body.decode("utf-8")))
             except UnicodeDecodeError:
                 return self._query_error(None, self._context(request, "query", None),
                                          AwsError("MalformedQueryString", "The request body is not valid UTF-8."))

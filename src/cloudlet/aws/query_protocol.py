@@ -6,6 +6,7 @@ import base64
 import binascii
 import datetime as dt
 from typing import Any
+from urllib.parse import unquote_plus
 from xml.sax.saxutils import escape
 
 from botocore.model import OperationModel, Shape
@@ -15,6 +16,22 @@ from .errors import AwsError
 
 def _name(shape: Shape, default: str) -> str:
     return shape.serialization.get("name", default)
+
+
+def parse_form(text: str) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body as parse_qsl(keep_blank_values=True) reads it (the last of a
+    repeated name wins), decoding only the fields that need it: most of a query request is plain ASCII."""
+    out: dict[str, str] = {}
+    for field in text.split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        out[name] = value
+    return out
 
 
 def parse_request(op: OperationModel, params: dict[str, str]) -> dict[str, Any]:
@@ -37,10 +54,27 @@ def _read(shape: Shape, params: dict[str, str], prefix: str) -> Any:
     return _scalar(shape, raw, prefix)
 
 
+_PLANS: dict[int, tuple[Shape, list[tuple[str, str, Shape, bool]]]] = {}
+
+
+def _plan(shape: Shape) -> list[tuple[str, str, Shape, bool]]:
+    """(member key, wire name, member shape, is a string) of a structure, worked out once per shape."""
+    known = _PLANS.get(id(shape))
+    if known is None or known[0] is not shape:
+        if len(_PLANS) > 10_000:  # models' shapes are cached and few; never let stray ones pile up
+            _PLANS.clear()
+        known = _PLANS[id(shape)] = (shape, [(key, _name(member, key), member, member.type_name == "string")
+                                             for key, member in shape.members.items()])
+    return known[1]
+
+
 def _read_struct(shape: Shape, params: dict[str, str], prefix: str) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
-    for key, member in shape.members.items():
-        value = _read(member, params, prefix + _name(member, key))
+    for key, name, member, is_string in _plan(shape):
+        if is_string:  # the common case, read in place
+            value = params.get(prefix + name)
+        else:
+            value = _read(member, params, prefix + name)
         if value is not None:
             out[key] = value
     return out if out or any(k.startswith(prefix) for k in params) else None
