@@ -89,11 +89,18 @@ class Blob:
     data: bytes | None = None  # a small range, read with the row
 
     @classmethod
-    def from_row(cls, row: Any) -> "Blob":
-        return cls(row["id"], row["container_id"], row["name"], row["snapshot"], row["blob_type"], row["size"],
-                   row["etag"], row["created"], row["last_modified"], _json(row["props"]), _json(row["metadata"]),
-                   row["tag_count"], row["tier"], row["tier_changed"], row["archive_status"], row["rehydrate_at"],
-                   Lease.load(row["lease"]), _json(row["copy"]), bool(row["sealed"]), row["block_count"])
+    def from_values(cls, values: tuple) -> "Blob":
+        """A blob from its stored columns, in ROW_FIELDS order (as stored: JSON text, lease text, 0/1)."""
+        (id_, container_id, name, snapshot, blob_type, size, etag, created, last_modified, props, metadata,
+         tag_count, tier, tier_changed, archive_status, rehydrate_at, lease, copy, sealed, block_count) = values
+        return cls(id_, container_id, name, snapshot, blob_type, size, etag, created, last_modified, _json(props),
+                   _json(metadata), tag_count, tier, tier_changed, archive_status, rehydrate_at, Lease.load(lease),
+                   _json(copy), bool(sealed), block_count)
+
+
+ROW_FIELDS = ("id", "container_id", "name", "snapshot", "blob_type", "size", "etag", "created", "last_modified",
+              "props", "metadata", "tag_count", "tier", "tier_changed", "archive_status", "rehydrate_at", "lease",
+              "copy", "sealed", "block_count")
 
 
 @dataclass

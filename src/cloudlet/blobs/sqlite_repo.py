@@ -5,13 +5,14 @@ The engine writes its transaction scripts against `BlobTx`; nothing else in the 
 from __future__ import annotations
 
 import json
+import operator
 import re
 import sqlite3
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
 
-from .models import Blob, Container, Extent
+from .models import ROW_FIELDS, Blob, Container, Extent
 
 SCHEMA = resources.files(__package__).joinpath("schema.sql").read_text()
 
@@ -27,6 +28,7 @@ _BLOB_COLUMNS = ("blob_type", "size", "etag", "created", "last_modified", "props
                  "tier_changed", "archive_status", "rehydrate_at", "lease", "copy", "sealed", "block_count")
 _CONTAINER_COLUMNS = ("etag", "last_modified", "metadata", "public_access", "acl", "lease")
 _TAG_OPS = {"=", ">", ">=", "<", "<="}
+_blob_columns: Any = None  # positions of ROW_FIELDS in a blobs row (the table's own column order), found once
 
 
 @lru_cache(maxsize=64)
@@ -67,6 +69,15 @@ class BlobTx:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
+    def _blob(self, row: Any) -> Blob:
+        """A Blob from a row of `SELECT *` (or `b.*`) on blobs: its columns picked by position, which is three
+        times faster than by name (listings build thousands)."""
+        global _blob_columns
+        if _blob_columns is None:
+            names = [r[1] for r in self.conn.execute("PRAGMA table_info(blobs)")]
+            _blob_columns = operator.itemgetter(*(names.index(f) for f in ROW_FIELDS))
+        return Blob.from_values(_blob_columns(row))
+
     def _one(self, name: str, *args: Any) -> Any:
         return self.conn.execute(Q[name], args).fetchone()
 
@@ -105,12 +116,12 @@ class BlobTx:
     # -- blobs -----------------------------------------------------------------------------------
     def get_blob(self, container_id: int, name: str, snapshot: str = "") -> Blob | None:
         row = self._one("get_blob", container_id, name, snapshot)
-        return None if row is None else Blob.from_row(row)
+        return None if row is None else self._blob(row)
 
     def find_blob(self, account: str, container: str, name: str, snapshot: str = "") -> Blob | None:
         """The blob by its container's account and name: one lookup for reads that need no more of the container."""
         row = self._one("find_blob", account, container, name, snapshot)
-        return None if row is None else Blob.from_row(row)
+        return None if row is None else self._blob(row)
 
     def count_snapshots(self, container_id: int, name: str) -> int:
         return int(self._one("count_snapshots", container_id, name)[0])
@@ -272,7 +283,7 @@ class BlobTx:
                     break
                 if snap and not snapshots:
                     continue
-                out.append(Blob.from_row(row))
+                out.append(self._blob(row))
             else:
                 return out, None
 
