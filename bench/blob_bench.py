@@ -2,6 +2,7 @@
 
     python bench/blob_bench.py                 # both peers (Azurite from bench/.peers, see below)
     python bench/blob_bench.py --peers cloudlet --small 300 --large-mib 64 --list 2000   # a quick look
+    python bench/blob_bench.py --workloads small,list     # only some workloads (small, large, list)
     peers: cloudlet (default durability: fsync per commit), cloudlet-normal (--sync normal: survives a process
     crash, not power loss; Azurite's own guarantee), azurite
 
@@ -10,7 +11,8 @@ Azurite: `npm install --prefix bench/.peers azurite` (started with --skipApiVers
 temp data dir and its default durability (fsync on every commit).
 
 Workloads: N x 4 KiB Put Blob then Get Blob (ops/s, 1 and 8 client threads, raw HTTP with an account SAS so the
-client's own signing cost does not hide the server's); one large blob uploaded and downloaded through the SDK
+client's own signing cost does not hide the server's; with the server's CPU per operation, utime + stime of its
+process tree from /proc, which a busy machine disturbs less than throughput); one large blob uploaded and downloaded through the SDK
 (4 MiB blocks, 4 parallel transfers; MiB/s) and as one streamed Put Blob / Get Blob over raw HTTP, with the
 server's peak RSS over everything so far (/proc/<pid>/status VmHWM); listing a
 container of M blobs (seconds; raw REST pages of 5,000, and the SDK's list_blobs)."""
