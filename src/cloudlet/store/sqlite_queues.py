@@ -337,6 +337,11 @@ def _send(c: sqlite3.Connection, queue: QueueRecord, messages: list[NewMessage],
 _MULTI_ROW = 32  # rows per multi-row INSERT (17 parameters each)
 
 
+def one_statement(sends: list[tuple[QueueRecord, NewMessage]]) -> bool:
+    """Whether send_to_queues writes these in a single statement."""
+    return 0 < len(sends) <= _MULTI_ROW and all(not q.fifo and m.dedup_key is None for q, m in sends)
+
+
 def send_to_queues(c: sqlite3.Connection, sends: list[tuple[QueueRecord, NewMessage]], now: int, window: int) -> None:
     """Messages for several queues (a topic's fanout) in one go: those of standard queues without deduplication
     are one multi-row INSERT, a single statement rather than one per queue; the others go through _send."""

@@ -31,7 +31,7 @@ from .envelope import Envelopes, Published, canonical_notification, http_headers
 from .fanout import FanoutBuilder
 from .records import Delivery, Fanout, PublishUnit, Subscription, Topic
 from .signing import Signer, SigningThread
-from .sqlite_store import SqliteTopicStore
+from .sqlite_store import SqliteTopicStore, single_insert
 from .stats import LogEntry, StatsCounter, SubscriptionStats
 
 log = logging.getLogger("cloudlet.sns")
@@ -500,6 +500,7 @@ class TopicEngine:
                     or t[0].filter.matches(pub.attributes, pub.text_for(t[0].protocol))] for pub in messages]
         await self._sign_ahead(messages, matches, version)
         units = []
+        single_statement = False
         for pub, matched in zip(messages, matches):
             def build(seq: str | None, pub=pub, matched=matched) -> Fanout:
                 return self.fanout.build(pub, matched, base_url, version, seq)
@@ -508,7 +509,8 @@ class TopicEngine:
             else:  # built here, while the writer thread commits the previous publishes
                 fanout = build(None)
                 units.append(PublishUnit(pub.message_id, None, lambda _seq, f=fanout: f))
-        outcomes = await self.store.publish(topic, units, now_ms(), DEDUP_WINDOW_MS)
+                single_statement = len(messages) == 1 and single_insert(fanout)
+        outcomes = await self.store.publish(topic, units, now_ms(), DEDUP_WINDOW_MS, single_statement)
         stats = self.stats
         now = now_ms()
         for outcome, matched in zip(outcomes, matches):

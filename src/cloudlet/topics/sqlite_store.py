@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..store.database import Database
 from ..store.queue_records import NewMessage, QueueRecord
-from ..store.sqlite_queues import _send as send_to_queue, send_to_queues
-from .records import Delivery, PublishOutcome, PublishUnit, Subscription, Topic
+from ..store.sqlite_queues import _send as send_to_queue, one_statement, send_to_queues
+from .records import Delivery, Fanout, PublishOutcome, PublishUnit, Subscription, Topic
 from .stats import WAITING_CAP, LogEntry, SubscriptionStats
 
 SCHEMA = Path(__file__).with_name("schema.sql").read_text()
@@ -183,8 +183,10 @@ class SqliteTopicStore:
         return await self.db.read(lambda c: [_subscription(r) for r in c.execute(sql, (key, after, limit))])
 
     # -- publishing ------------------------------------------------------------------------------
-    async def publish(self, topic: Topic, units: list[PublishUnit], now: int, window_ms: int) -> list[PublishOutcome]:
-        return await self.db.write(_publish, topic, units, now, window_ms)
+    async def publish(self, topic: Topic, units: list[PublishUnit], now: int, window_ms: int,
+                      single_statement: bool = False) -> list[PublishOutcome]:
+        """single_statement: the caller knows the publish is one INSERT (see send_to_queues)."""
+        return await self.db.write(_publish, topic, units, now, window_ms, single_statement=single_statement)
 
     async def expire_dedup(self, before: int) -> None:
         await self.db.write(lambda c: c.execute("DELETE FROM sns_dedup WHERE sent_at<?", (before,)))
@@ -274,6 +276,11 @@ class SqliteTopicStore:
                           "sns_delivery_log"):
                 c.execute(f"DELETE FROM {table}")
         await self.db.write(tx)
+
+
+def single_insert(fanout: Fanout) -> bool:
+    """Whether _publish writes this standard topic's fanout in one statement (then it needs no savepoint)."""
+    return not fanout.outbox and not fanout.failures and one_statement(fanout.sqs)
 
 
 # -- the publish transaction (runs in the writer thread) ------------------------------------------------
