@@ -100,6 +100,28 @@ def test_copy_within_account(container, blob_service):
         other.delete_container()
 
 
+@pytest.mark.parametrize("size", [10, 100_000, 400_000, 0])  # inline, pack, file; 0: three staged blocks
+def test_copy_onto_itself_keeps_the_bytes(container, size):
+    """Copying a blob onto itself (to change its metadata, say) replaces it with itself: its bytes stay."""
+    import base64
+    import os
+
+    blob = container.get_blob_client(f"self-{size}")
+    if size:
+        data = os.urandom(size)
+        blob.upload_blob(data, metadata={"v": "1"})
+    else:
+        parts = [os.urandom(n) for n in (1000, 300_000, 70_000)]
+        ids = [base64.b64encode(f"b{i}".encode()).decode() for i in range(len(parts))]
+        for block_id, part in zip(ids, parts):
+            blob.stage_block(block_id, part)
+        blob.commit_block_list(ids, metadata={"v": "1"})
+        data = b"".join(parts)
+    assert blob.start_copy_from_url(blob.url, metadata={"v": "2"})["copy_status"] == "success"
+    assert blob.download_blob().readall() == data
+    assert blob.get_blob_properties().metadata == {"v": "2"}
+
+
 def test_tiers_and_archive(container):
     blob = container.get_blob_client("tiered")
     blob.upload_blob(b"cold data", standard_blob_tier=StandardBlobTier.COOL)

@@ -153,7 +153,7 @@ class BlobChanges(EngineCore):
                 raise StorageError(404, "CannotVerifyCopySource", "The specified blob does not exist.")
             source_conditions.check(source.etag, source.last_modified)
             tiers.readable(source, now)
-            cid = self.container_id_or_404(tx, account, container)
+            cid, old = self.container_and_blob_or_404(tx, account, container, name)
             props = {k: source.props[k] for k in COPY_FIELDS if k in source.props}
             opts.props = props
             if not opts.metadata:
@@ -162,9 +162,10 @@ class BlobChanges(EngineCore):
                 opts.tags = tx.get_tags(source.id) or None
             copy = {"id": copy_id, "source": source_url, "status": "success",
                     "progress": f"{source.size}/{source.size}", "completed": now}
-            blob, released = self._replace(tx, account, cid, name, opts, now, blob_type=source.blob_type,
+            extents = tx.extents(source.id)  # read first: a blob copied onto itself is the one being replaced
+            blob, released = self._replace(tx, account, cid, name, old, opts, now, blob_type=source.blob_type,
                                            size=source.size, block_count=source.block_count, copy=copy)
-            tx.copy_extents(blob.id, source.id)
+            tx.add_extents(blob.id, extents)
             return blob, tx.release(released)
 
         blob = await self.commit_with_files([], run)

@@ -117,6 +117,11 @@ class EngineCore:
         """The container's id, for the operations that need nothing else of it (no JSON to decode)."""
         return _found(tx.container_id(account, name), "ContainerNotFound")
 
+    @staticmethod
+    def container_and_blob_or_404(tx: BlobTx, account: str, container: str, name: str) -> tuple[int, Blob | None]:
+        """The container's id and its current blob of that name, or None: what a write that replaces it needs."""
+        return _found(tx.container_and_blob(account, container, name), "ContainerNotFound")
+
     @classmethod
     def find_blob_or_404(cls, tx: BlobTx, account: str, container: str, name: str, snapshot: str = "") -> Blob:
         """The blob, looked up with its container in one query; a miss says which of the two is missing."""

@@ -25,6 +25,11 @@ SELECT * FROM blobs WHERE container_id = ? AND name = ? AND snapshot = ?;
 SELECT b.* FROM blob_containers c JOIN blobs b ON b.container_id = c.id
 WHERE c.account = ? AND c.name = ? AND b.name = ? AND b.snapshot = ?;
 
+-- name: container_and_blob
+SELECT b.*, c.id AS container FROM blob_containers c
+LEFT JOIN blobs b ON b.container_id = c.id AND b.name = ? AND b.snapshot = ''
+WHERE c.account = ? AND c.name = ?;
+
 -- name: count_snapshots
 SELECT count(*) FROM blobs WHERE container_id = ? AND name = ? AND snapshot <> '';
 

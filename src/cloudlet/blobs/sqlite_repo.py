@@ -123,6 +123,14 @@ class BlobTx:
         row = self._one("find_blob", account, container, name, snapshot)
         return None if row is None else self._blob(row)
 
+    def container_and_blob(self, account: str, container: str, name: str) -> tuple[int, Blob | None] | None:
+        """The container's id and its current blob of that name (None if none), in one query; None if there is
+        no such container. What a write that replaces a blob looks up first."""
+        row = self._one("container_and_blob", name, account, container)
+        if row is None:
+            return None
+        return row["container"], None if row["id"] is None else self._blob(row)
+
     def count_snapshots(self, container_id: int, name: str) -> int:
         return int(self._one("count_snapshots", container_id, name)[0])
 

@@ -60,10 +60,10 @@ def verify_checksums(written: Written, opts: WriteOptions) -> None:
 
 
 class BlobWrites(EngineCore):
-    def _replace(self, tx: Any, account: str, container_id: int, name: str, opts: WriteOptions, now: float,
-                 **row: Any) -> tuple[Blob, list[str]]:
-        """Check the existing blob's conditions and lease, then put a new row in its place (the lease stays)."""
-        old = tx.get_blob(container_id, name)
+    def _replace(self, tx: Any, account: str, container_id: int, name: str, old: Blob | None, opts: WriteOptions,
+                 now: float, **row: Any) -> tuple[Blob, list[str]]:
+        """Check the existing blob's (`old`) conditions and lease, then put a new row in its place (the lease
+        stays)."""
         check_blob_conditions(opts.conditions, tx, old)
         released: list[str] = []
         lease = Lease()
@@ -109,8 +109,8 @@ class BlobWrites(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, list[str]]:
-            cid = self.container_id_or_404(tx, account, container)
-            blob, released = self._replace(tx, account, cid, name, opts, now, blob_type=blob_type,
+            cid, old = self.container_and_blob_or_404(tx, account, container, name)
+            blob, released = self._replace(tx, account, cid, name, old, opts, now, blob_type=blob_type,
                                            size=written.size if blob_type == "BlockBlob" else 0,
                                            block_count=0)
             if blob_type == "BlockBlob":
@@ -164,8 +164,7 @@ class BlobWrites(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, list[str]]:
-            cid = self.container_id_or_404(tx, account, container)
-            old = tx.get_blob(cid, name)
+            cid, old = self.container_and_blob_or_404(tx, account, container, name)
             committed = {e.block_id: e for e in tx.extents(old.id)} if old and old.blob_type == "BlockBlob" else {}
             staged = {e.block_id: e for e in tx.staged_blocks(cid, name)}
             extents: list[Extent] = []
@@ -181,7 +180,7 @@ class BlobWrites(EngineCore):
                     raise StorageError(400, "InvalidBlockList")
                 extents.append(Extent(offset, found.length, found.file_id, block_id))
                 offset += found.length
-            blob, released = self._replace(tx, account, cid, name, opts, now, blob_type="BlockBlob", size=offset,
+            blob, released = self._replace(tx, account, cid, name, old, opts, now, blob_type="BlockBlob", size=offset,
                                            block_count=len(extents))
             tx.add_extents(blob.id, extents)
             released += tx.clear_staged(cid, name)
