@@ -104,6 +104,23 @@ def test_explicit_blocks_committed_uncommitted_latest(container):
     assert blob.download_blob().readall() == b"part2NEWpart0"
 
 
+@pytest.mark.parametrize("size", [10, 300 * 1024])  # an inline body and a file
+def test_put_blob_discards_staged_blocks(container, size):
+    blob = container.get_blob_client(f"staged-then-put-{size}")
+    staged = base64.b64encode(b"staged").decode()
+    blob.stage_block(staged, b"never committed")
+    data = os.urandom(size)
+    blob.upload_blob(data)
+    assert blob.get_block_list("all") == ([], [])
+    assert blob.download_blob().readall() == data
+    with pytest.raises(HttpResponseError) as err:
+        blob.commit_block_list([BlobBlock(staged)])
+    assert err.value.error_code == "InvalidBlockList"
+    # a name with no staged blocks keeps none after a put, and a later stage starts afresh
+    blob.stage_block(staged, b"again")
+    blob.commit_block_list([BlobBlock(staged)])
+    assert blob.download_blob().readall() == b"again"
+
 def test_content_md5_validated_on_upload(container):
     blob = container.get_blob_client("md5")
     blob.upload_blob(b"checked", validate_content=True)

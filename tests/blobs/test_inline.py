@@ -27,7 +27,7 @@ def _sas() -> str:
 def _inline_rows(data_dir) -> int:
     conn = sqlite3.connect(f"file:{data_dir / 'cloudlet.db'}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT count(*) FROM blob_inline").fetchone()[0]
+        return conn.execute("SELECT (SELECT count(*) FROM blob_bodies) + (SELECT count(*) FROM blob_inline)").fetchone()[0]
     finally:
         conn.close()
 
@@ -108,3 +108,80 @@ def test_inline_blobs_survive_sigkill_and_leave_no_garbage(fresh_server):
     c.delete_container()
     assert _inline_rows(server.data_dir) == 0
     assert [p for p in (server.data_dir / "blobs").rglob("*") if p.is_file()] == []
+
+
+def _to_old_layout(db_path) -> None:
+    """Rewrite blob_bodies rows as the earlier layout had them: a blob_inline row and one extent "i<id>" pointing
+    at it; a snapshot points at its base blob's row, as that layout's snapshots and copies shared it."""
+    conn = sqlite3.connect(db_path)
+    try:
+        with conn:
+            rows = conn.execute("SELECT b.id, b.container_id, b.name, b.snapshot, d.data FROM blob_bodies d "
+                                "JOIN blobs b ON b.id = d.blob_id ORDER BY b.snapshot").fetchall()
+            inline_of: dict[tuple[int, str], int] = {}
+            for blob_id, cid, name, snapshot, data in rows:
+                key = (cid, name)
+                if snapshot and key in inline_of:
+                    inline_id = inline_of[key]
+                else:
+                    inline_id = conn.execute("INSERT INTO blob_inline (data) VALUES (?)", (data,)).lastrowid
+                    inline_of.setdefault(key, inline_id)
+                conn.execute("INSERT INTO blob_extents (blob_id, seq, start, length, file_id, file_offset, block_id) "
+                             "VALUES (?, 0, 0, ?, ?, 0, NULL)", (blob_id, len(data), f"i{inline_id}"))
+            conn.execute("DELETE FROM blob_bodies")
+    finally:
+        conn.close()
+
+
+def _count(db_path, table: str) -> int:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_data_written_by_the_extent_layout_still_works(fresh_server):
+    """Small bodies used to be blob_inline rows that extents pointed at (shared by snapshots and copies); a data
+    directory written that way reads, copies, snapshots, overwrites and deletes as before, and frees those rows."""
+    server = fresh_server.start()
+    c = service_client(server.blob_url).create_container("legacy")
+    first, second = os.urandom(4096), os.urandom(INLINE)
+    base = c.get_blob_client("base")
+    base.upload_blob(first)
+    snap = base.create_snapshot()["snapshot"]
+    c.upload_blob("other", second)
+    server.stop()
+    db = server.data_dir / "cloudlet.db"
+    _to_old_layout(db)
+    assert _count(db, "blob_bodies") == 0 and _count(db, "blob_inline") == 2 and _count(db, "blob_extents") == 3
+    server.start()
+    c = service_client(server.blob_url).get_container_client("legacy")
+    base = c.get_blob_client("base")
+    assert base.download_blob().readall() == first
+    assert base.download_blob(offset=100, length=50).readall() == first[100:150]
+    assert base.download_blob(offset=1, length=2000, validate_content=True).readall() == first[1:2001]
+    assert c.get_blob_client("base", snapshot=snap).download_blob().readall() == first
+    assert c.get_blob_client("other").download_blob().readall() == second
+    assert base.get_blob_properties().content_settings.content_md5 == hashlib.md5(first).digest()
+    # copies and snapshots of an old-layout blob share its row, as they did
+    c.get_blob_client("copy").start_copy_from_url(base.url)
+    snap2 = base.create_snapshot()["snapshot"]
+    other = c.get_blob_client("other")
+    other.start_copy_from_url(other.url)  # onto itself
+    assert other.download_blob().readall() == second
+    base.upload_blob(b"now new", overwrite=True)
+    assert base.download_blob().readall() == b"now new"
+    for reader in (c.get_blob_client("copy"), c.get_blob_client("base", snapshot=snap),
+                   c.get_blob_client("base", snapshot=snap2)):
+        assert reader.download_blob().readall() == first
+    assert _count(db, "blob_inline") == 2  # still shared by the copy and both snapshots; "other"'s own
+    base.delete_blob(delete_snapshots="include")
+    assert c.get_blob_client("copy").download_blob().readall() == first
+    c.delete_blob("copy")
+    assert _count(db, "blob_inline") == 1
+    other.upload_blob(b"x", overwrite=True)
+    assert _count(db, "blob_inline") == 0 and _count(db, "blob_bodies") == 1
+    c.delete_container()
+    for table in ("blob_inline", "blob_bodies", "blob_extents", "blob_garbage"):
+        assert _count(db, table) == 0, table

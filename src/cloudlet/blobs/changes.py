@@ -106,6 +106,7 @@ class BlobChanges(EngineCore):
                                      props=blob.props, metadata=metadata if metadata else blob.metadata,
                                      tier=blob.tier, block_count=blob.block_count, sealed=int(blob.sealed))
             tx.copy_extents(snap_id, blob.id)
+            tx.copy_body(snap_id, blob.id)
             return {}, (blob, stamp)
 
         return await self._change(account, container, name, conditions, lease_id, mutate, touch=False,
@@ -140,7 +141,8 @@ class BlobChanges(EngineCore):
 
     async def copy_blob(self, account: str, container: str, name: str, source_url: str, opts: WriteOptions,
                         source_conditions: Conditions) -> Blob:
-        """Copy within this Cloudlet: the new blob shares the source's files, so no bytes move."""
+        """Copy within this Cloudlet: the new blob shares the source's files, so no bytes move (a small body
+        kept in the database is copied there)."""
         src_account, src_container, src_name, src_snapshot = parse_source(source_url, account)
         copy_id = str(uuid.uuid4())
         opts.validate()
@@ -153,7 +155,7 @@ class BlobChanges(EngineCore):
                 raise StorageError(404, "CannotVerifyCopySource", "The specified blob does not exist.")
             source_conditions.check(source.etag, source.last_modified)
             tiers.readable(source, now)
-            cid, old = self.container_and_blob_or_404(tx, account, container, name)
+            cid, old, _ = self.container_and_blob_or_404(tx, account, container, name)
             props = {k: source.props[k] for k in COPY_FIELDS if k in source.props}
             opts.props = props
             if not opts.metadata:
@@ -162,10 +164,13 @@ class BlobChanges(EngineCore):
                 opts.tags = tx.get_tags(source.id) or None
             copy = {"id": copy_id, "source": source_url, "status": "success",
                     "progress": f"{source.size}/{source.size}", "completed": now}
-            extents = tx.extents(source.id)  # read first: a blob copied onto itself is the one being replaced
+            # read first: a blob copied onto itself is the one being replaced
+            extents, body = tx.extents(source.id), tx.body(source.id)
             blob, released = self._replace(tx, account, cid, name, old, opts, now, blob_type=source.blob_type,
                                            size=source.size, block_count=source.block_count, copy=copy)
             tx.add_extents(blob.id, extents)
+            if body is not None:
+                tx.put_body(blob.id, body)
             return blob, tx.release(released)
 
         blob = await self.commit_with_files([], run)

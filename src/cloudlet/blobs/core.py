@@ -118,8 +118,10 @@ class EngineCore:
         return _found(tx.container_id(account, name), "ContainerNotFound")
 
     @staticmethod
-    def container_and_blob_or_404(tx: BlobTx, account: str, container: str, name: str) -> tuple[int, Blob | None]:
-        """The container's id and its current blob of that name, or None: what a write that replaces it needs."""
+    def container_and_blob_or_404(tx: BlobTx, account: str, container: str,
+                                  name: str) -> tuple[int, Blob | None, bool]:
+        """The container's id, its current blob of that name or None, and whether the name has staged blocks:
+        what a write that replaces it needs."""
         return _found(tx.container_and_blob(account, container, name), "ContainerNotFound")
 
     @classmethod
@@ -127,9 +129,23 @@ class EngineCore:
         """The blob, looked up with its container in one query; a miss says which of the two is missing."""
         blob = tx.find_blob(account, container, name, snapshot)
         if blob is None:
-            cls.container_id_or_404(tx, account, container)
-            raise StorageError(404, "BlobNotFound")
+            cls.blob_missing(tx, account, container)
         return blob
+
+    @classmethod
+    def find_blob_body_or_404(cls, tx: BlobTx, account: str, container: str, name: str,
+                              snapshot: str = "") -> tuple[Blob, bytes | None]:
+        """find_blob_or_404, with the body when the blob keeps it in the database (see BlobTx.find_blob_body)."""
+        found = tx.find_blob_body(account, container, name, snapshot)
+        if found is None:
+            cls.blob_missing(tx, account, container)
+        return found
+
+    @classmethod
+    def blob_missing(cls, tx: BlobTx, account: str, container: str) -> None:
+        """Raise the 404 for a blob not found: ContainerNotFound if that is what is missing."""
+        cls.container_id_or_404(tx, account, container)
+        raise StorageError(404, "BlobNotFound")
 
     @staticmethod
     def blob_or_404(tx: BlobTx, container_id: int, name: str, snapshot: str = "") -> Blob:

@@ -25,10 +25,17 @@ SELECT * FROM blobs WHERE container_id = ? AND name = ? AND snapshot = ?;
 SELECT b.* FROM blob_containers c JOIN blobs b ON b.container_id = c.id
 WHERE c.account = ? AND c.name = ? AND b.name = ? AND b.snapshot = ?;
 
+-- name: find_blob_body
+SELECT b.*, d.data FROM blob_containers c JOIN blobs b ON b.container_id = c.id
+LEFT JOIN blob_bodies d ON d.blob_id = b.id
+WHERE c.account = ? AND c.name = ? AND b.name = ? AND b.snapshot = ?;
+
 -- name: container_and_blob
-SELECT b.*, c.id AS container FROM blob_containers c
-LEFT JOIN blobs b ON b.container_id = c.id AND b.name = ? AND b.snapshot = ''
-WHERE c.account = ? AND c.name = ?;
+SELECT b.*, c.id AS container,
+       EXISTS (SELECT 1 FROM blob_staged_blocks s WHERE s.container_id = c.id AND s.name = ?1) AS staged
+FROM blob_containers c
+LEFT JOIN blobs b ON b.container_id = c.id AND b.name = ?1 AND b.snapshot = ''
+WHERE c.account = ?2 AND c.name = ?3;
 
 -- name: count_snapshots
 SELECT count(*) FROM blobs WHERE container_id = ? AND name = ? AND snapshot <> '';
@@ -97,8 +104,14 @@ UPDATE blob_extents SET file_id = ?, file_offset = ? WHERE file_id = ? AND file_
 SELECT EXISTS (SELECT 1 FROM blob_extents WHERE file_id = ?)
     OR EXISTS (SELECT 1 FROM blob_staged_blocks WHERE file_id = ?);
 
--- name: insert_inline
-INSERT INTO blob_inline (data) VALUES (?);
+-- name: insert_body
+INSERT INTO blob_bodies (blob_id, data) VALUES (?, ?);
+
+-- name: get_body
+SELECT data FROM blob_bodies WHERE blob_id = ?;
+
+-- name: copy_body
+INSERT INTO blob_bodies (blob_id, data) SELECT ?, data FROM blob_bodies WHERE blob_id = ?;
 
 -- name: delete_inline
 DELETE FROM blob_inline WHERE id = ?;
@@ -141,3 +154,4 @@ DELETE FROM blob_containers;
 DELETE FROM blob_service_properties;
 DELETE FROM blob_garbage;
 DELETE FROM blob_inline;
+DELETE FROM blob_bodies;

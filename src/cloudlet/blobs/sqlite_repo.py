@@ -123,13 +123,22 @@ class BlobTx:
         row = self._one("find_blob", account, container, name, snapshot)
         return None if row is None else self._blob(row)
 
-    def container_and_blob(self, account: str, container: str, name: str) -> tuple[int, Blob | None] | None:
-        """The container's id and its current blob of that name (None if none), in one query; None if there is
-        no such container. What a write that replaces a blob looks up first."""
+    def find_blob_body(self, account: str, container: str, name: str,
+                       snapshot: str = "") -> tuple[Blob, bytes | None] | None:
+        """find_blob, with the blob's body when it is kept in the database (None when its bytes are in
+        extents, or it has none), read in the same query."""
+        row = self._one("find_blob_body", account, container, name, snapshot)
+        return None if row is None else (self._blob(row), row[-1])
+
+    def container_and_blob(self, account: str, container: str,
+                           name: str) -> tuple[int, Blob | None, bool] | None:
+        """The container's id, its current blob of that name (None if none) and whether that name has staged
+        blocks, in one query; None if there is no such container. What a write that replaces a blob looks up
+        first (most have no staged blocks to clear: no statement to run for them)."""
         row = self._one("container_and_blob", name, account, container)
         if row is None:
             return None
-        return row["container"], None if row["id"] is None else self._blob(row)
+        return row["container"], None if row["id"] is None else self._blob(row), bool(row["staged"])
 
     def count_snapshots(self, container_id: int, name: str) -> int:
         return int(self._one("count_snapshots", container_id, name)[0])
@@ -164,10 +173,16 @@ class BlobTx:
         comes with its bytes (read in this transaction, so an overwrite committed meanwhile cannot take them)."""
         return [Extent(r[0], r[1], r[2], None, r[3], r[4]) for r in self._all("extents_in", blob_id, end, blob_id, start)]
 
-    def put_inline(self, data: bytes) -> str:
-        """Store a small body in the database; returns the file id extents point at it by."""
-        cur = self.conn.execute(Q["insert_inline"], (data,))
-        return f"i{cur.lastrowid}"
+    def put_body(self, blob_id: int, data: bytes) -> None:
+        """Keep a small body in the database as the blob's own (instead of extents); it goes with the blob."""
+        self.conn.execute(Q["insert_body"], (blob_id, data))
+
+    def body(self, blob_id: int) -> bytes | None:
+        row = self._one("get_body", blob_id)
+        return None if row is None else row[0]
+
+    def copy_body(self, to_blob: int, from_blob: int) -> None:
+        self.conn.execute(Q["copy_body"], (to_blob, from_blob))
 
     def add_extents(self, blob_id: int, extents: Iterable[Extent], first_seq: int = 0) -> None:
         rows = [(blob_id, first_seq + i, e.start, e.length, e.file_id, e.file_offset, e.block_id)

@@ -1,7 +1,7 @@
 """Writing blobs: Put Blob, Put Block, Put Block List, Append Block. The bytes are made durable in a new file
 (or pack) first; only then does one transaction check conditions and leases and point the blob's row at them.
-A small Put Blob body (up to INLINE_THRESHOLD) is instead written by that same transaction into the database:
-one commit makes bytes and row durable together."""
+A small Put Blob body (up to INLINE_THRESHOLD) is instead written by that same transaction into the database, as
+the blob's own body (no extents): one commit makes bytes and row durable together."""
 
 from __future__ import annotations
 
@@ -109,14 +109,17 @@ class BlobWrites(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, list[str]]:
-            cid, old = self.container_and_blob_or_404(tx, account, container, name)
+            cid, old, staged = self.container_and_blob_or_404(tx, account, container, name)
             blob, released = self._replace(tx, account, cid, name, old, opts, now, blob_type=blob_type,
                                            size=written.size if blob_type == "BlockBlob" else 0,
                                            block_count=0)
-            if blob_type == "BlockBlob":
-                file_id = written.file_id if inline is None else tx.put_inline(inline)
-                tx.add_extents(blob.id, [Extent(0, written.size, file_id, None, written.offset)])
-            released += tx.clear_staged(cid, name)
+            if inline is not None:
+                if inline:
+                    tx.put_body(blob.id, inline)
+            elif blob_type == "BlockBlob":
+                tx.add_extents(blob.id, [Extent(0, written.size, written.file_id, None, written.offset)])
+            if staged:
+                released += tx.clear_staged(cid, name)
             return blob, tx.release(released)
 
         new = [written.file_id] if inline is None else []
@@ -164,9 +167,9 @@ class BlobWrites(EngineCore):
         now = self.clock.now()
 
         def run(tx: Any) -> tuple[Blob, list[str]]:
-            cid, old = self.container_and_blob_or_404(tx, account, container, name)
+            cid, old, any_staged = self.container_and_blob_or_404(tx, account, container, name)
             committed = {e.block_id: e for e in tx.extents(old.id)} if old and old.blob_type == "BlockBlob" else {}
-            staged = {e.block_id: e for e in tx.staged_blocks(cid, name)}
+            staged = {e.block_id: e for e in tx.staged_blocks(cid, name)} if any_staged else {}
             extents: list[Extent] = []
             offset = 0
             for kind, block_id in blocks:
@@ -183,7 +186,8 @@ class BlobWrites(EngineCore):
             blob, released = self._replace(tx, account, cid, name, old, opts, now, blob_type="BlockBlob", size=offset,
                                            block_count=len(extents))
             tx.add_extents(blob.id, extents)
-            released += tx.clear_staged(cid, name)
+            if any_staged:
+                released += tx.clear_staged(cid, name)
             return blob, tx.release(released)
 
         blob = await self.commit_with_files([], run)
