@@ -82,10 +82,9 @@ class ObjectStore:
                                                       None, Conditions(), None, None)
         except StorageError as exc:
             raise _not_found(exc, key) from None
-        files = engine.files
         handle = await asyncio.to_thread(open, target, "wb")
         try:
-            async for chunk in files.stream(blob.extents, start, end):
+            async for chunk in engine.content(blob, start, end):
                 await asyncio.to_thread(handle.write, chunk)
         finally:
             await asyncio.to_thread(handle.close)

@@ -3,7 +3,6 @@ assistant that knows the blob engine's API."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -61,7 +60,7 @@ class BlobSource:
             raise BlobGone(name) from exc
         if blob.size > limit:
             raise BlobTooLarge(f"'{name}' is {blob.size} bytes; the indexer extracts documents up to {limit} bytes")
-        data = await asyncio.to_thread(self.engine.files.read_range_sync, blob.extents, start, end) if end > start else b""
+        data = b"".join([chunk async for chunk in self.engine.content(blob, start, end)])
         return _item(blob), data
 
     def subscribe(self, fn: Callable[[str, str, str, str], Awaitable[None]]) -> Callable:
