@@ -27,8 +27,6 @@ Q_GROUPS_AVAILABLE = ("SELECT group_id FROM sqs_groups WHERE queue_id=? AND avai
                       "ORDER BY available_at, head_id LIMIT ?")
 Q_GROUP_MESSAGES = f"SELECT {_MSG_COLS} FROM sqs_messages WHERE queue_id=? AND group_id=? ORDER BY id LIMIT ?"
 Q_GROUP_HEAD = "SELECT id, visible_at FROM sqs_messages WHERE queue_id=? AND group_id=? ORDER BY id LIMIT 1"
-Q_MARK_RECEIVED = ("UPDATE sqs_messages SET visible_at=?, receive_count=receive_count+1, receipt=?, received_at=?, "
-                   "first_receive_at=COALESCE(first_receive_at, ?) WHERE id=?")
 MAX_VISIBILITY_MS = 43_200_000
 
 
@@ -386,9 +384,9 @@ def _refresh_group(c: sqlite3.Connection, queue_id: int, group_id: str) -> None:
         c.execute("INSERT OR REPLACE INTO sqs_groups VALUES (?,?,?,?)", (queue_id, group_id, head[0], head[1]))
 
 
-def _take(c: sqlite3.Connection, queue: QueueRecord, m: StoredMessage, visibility_ms: int, now: int,
-          redrive: RedriveTarget | None, retention_ms: int) -> bool:
-    """Deliver m (True) or, if it expired or used up its receives, drop or dead-letter it (False)."""
+def _deliverable(c: sqlite3.Connection, queue: QueueRecord, m: StoredMessage, now: int,
+                 redrive: RedriveTarget | None, retention_ms: int) -> bool:
+    """False, with m dropped or dead-lettered, if it expired or used up its receives."""
     if m.sent_at < now - retention_ms:
         c.execute("DELETE FROM sqs_messages WHERE id=?", (m.id,))
         return False
@@ -396,11 +394,31 @@ def _take(c: sqlite3.Connection, queue: QueueRecord, m: StoredMessage, visibilit
         c.execute("DELETE FROM sqs_messages WHERE id=?", (m.id,))
         _insert_copy(c, redrive.queue, m, now, queue.arn)
         return False
-    token = secrets.token_hex(12)
-    c.execute(Q_MARK_RECEIVED, (now + visibility_ms, token, now, now, m.id))
-    m.receipt, m.receive_count, m.visible_at = token, m.receive_count + 1, now + visibility_ms
-    if m.first_receive_at is None:
-        m.first_receive_at = now
+    return True
+
+
+def _mark_received(c: sqlite3.Connection, messages: list[StoredMessage], visibility_ms: int, now: int) -> None:
+    """Receive these messages: in flight until now + visibility_ms, each with a new receipt (a random prefix
+    drawn once, and the message's row id), in one statement."""
+    if not messages:
+        return
+    prefix = secrets.token_hex(12)
+    visible_at = now + visibility_ms
+    c.execute("UPDATE sqs_messages SET visible_at=?, receive_count=receive_count+1, receipt=? || '.' || id, "
+              f"received_at=?, first_receive_at=COALESCE(first_receive_at, ?) WHERE id IN "
+              f"({','.join('?' * len(messages))})", [visible_at, prefix, now, now, *(m.id for m in messages)])
+    for m in messages:
+        m.receipt, m.receive_count, m.visible_at = f"{prefix}.{m.id}", m.receive_count + 1, visible_at
+        if m.first_receive_at is None:
+            m.first_receive_at = now
+
+
+def _take(c: sqlite3.Connection, queue: QueueRecord, m: StoredMessage, visibility_ms: int, now: int,
+          redrive: RedriveTarget | None, retention_ms: int) -> bool:
+    """Deliver m (True) or, if it expired or used up its receives, drop or dead-letter it (False)."""
+    if not _deliverable(c, queue, m, now, redrive, retention_ms):
+        return False
+    _mark_received(c, [m], visibility_ms, now)
     return True
 
 
@@ -414,11 +432,14 @@ def _receive(c: sqlite3.Connection, queue: QueueRecord, limit: int, visibility_m
                     if r[0] not in seen]
             if not rows:
                 break
+            fresh = []
             for row in rows:
                 m = _message(row)
                 seen.add(m.id)
-                if _take(c, queue, m, visibility_ms, now, redrive, retention_ms):
-                    taken.append(m)
+                if _deliverable(c, queue, m, now, redrive, retention_ms):
+                    fresh.append(m)
+            _mark_received(c, fresh, visibility_ms, now)  # one UPDATE for the lot
+            taken += fresh
         return taken
     done_groups: set[str] = set()
     while len(taken) < limit:
