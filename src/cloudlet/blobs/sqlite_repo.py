@@ -32,12 +32,24 @@ _blob_columns: Any = None  # positions of ROW_FIELDS in a blobs row (the table's
 
 
 @lru_cache(maxsize=64)
-def _insert_blob_sql(cols: tuple[str, ...]) -> str:
-    return (f"INSERT INTO blobs (container_id, name, snapshot, {', '.join(cols)}) "
-            f"VALUES (?, ?, ?, {', '.join('?' for _ in cols)})")
+def _insert_blob_plan(names: tuple[str, ...]) -> tuple[str, Any]:
+    """For the fields a caller passes: the INSERT of those that are columns, and a getter of their values."""
+    cols = tuple(c for c in names if c in _BLOB_COLUMNS)
+    sql = (f"INSERT INTO blobs (container_id, name, snapshot, {', '.join(cols)}) "
+           f"VALUES (?, ?, ?, {', '.join('?' for _ in cols)})")
+    return sql, (operator.itemgetter(*cols) if len(cols) > 1 else lambda fields: tuple(fields[c] for c in cols))
+
+
+_STORED_AS_IS = frozenset({str, int, float, bool, type(None), bytes})
 
 
 def _encode(value: Any) -> Any:
+    """A value as its column stores it: dicts and lists as JSON, leases by their dump(), the rest as they are."""
+    kind = type(value)
+    if kind in _STORED_AS_IS:
+        return value
+    if kind is dict and not value:
+        return "{}"
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     if hasattr(value, "dump"):
@@ -144,9 +156,8 @@ class BlobTx:
         return int(self._one("count_snapshots", container_id, name)[0])
 
     def insert_blob(self, container_id: int, name: str, snapshot: str, **fields: Any) -> int:
-        cols = tuple(c for c in fields if c in _BLOB_COLUMNS)
-        cur = self.conn.execute(_insert_blob_sql(cols), [container_id, name, snapshot] +
-                                [_encode(fields[c]) for c in cols])
+        sql, values = _insert_blob_plan(tuple(fields))
+        cur = self.conn.execute(sql, [container_id, name, snapshot, *map(_encode, values(fields))])
         return int(cur.lastrowid)
 
     def update_blob(self, blob_id: int, **fields: Any) -> None:
