@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 from pathlib import Path
@@ -17,6 +18,15 @@ class Service(Protocol):
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
     async def reset(self) -> None: ...
+
+
+async def cancel_and_wait(*tasks: asyncio.Task | None) -> None:
+    """Stop background tasks: cancel each (None: never started) and wait until all have ended. What they raise
+    on the way out is dropped: the service is stopping whatever they were doing."""
+    running = [task for task in tasks if task is not None]
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
 
 
 class EngineService:

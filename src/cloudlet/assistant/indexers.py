@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..azure.times import iso
+from ..runtime import cancel_and_wait
 from . import index_store as store
 from .blob_source import BlobGone, BlobSource, BlobTooLarge
 from .cracking import CrackError, kind_of
@@ -75,12 +76,7 @@ class Runner:
         self.task = asyncio.create_task(self._loop(), name=f"indexer-{self.name}")
 
     async def stop(self) -> None:
-        if self.task:
-            self.task.cancel()
-            try:
-                await self.task
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(self.task)
 
     def request_full(self) -> None:
         self.full = True

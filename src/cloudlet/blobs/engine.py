@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+from ..runtime import cancel_and_wait
 from ..store.database import Database
 from .changes import BlobChanges
 from .containers import ContainerOps
@@ -34,13 +35,7 @@ class BlobEngine(ContainerOps, BlobWrites, BlobReads, BlobChanges, Listing):
         self._reaper = asyncio.create_task(self._reap_loop(), name="blob-file-reaper")
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._reaper):
-            if task is not None:
-                task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
+        await cancel_and_wait(self._sweeper, self._reaper)  # both loops log their failures and go on
         self._sweeper = self._reaper = None
         await self.reap(everything=True)
 

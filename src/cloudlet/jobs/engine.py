@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..objects import ObjectNotFound, ObjectStore, TopicPublisher
+from ..runtime import cancel_and_wait
 from .analyzers.errors import AnalysisFailed
 from .pool import ProcessSlots, WorkerCrashed, WorkerTimeout
 from .store import Admission, Job, JobStore
@@ -89,9 +90,7 @@ class JobEngine:
                       for slot in range(self.settings.workers)]
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await cancel_and_wait(*self.tasks)
         self.tasks = []
         await asyncio.to_thread(self.pool.close)
 

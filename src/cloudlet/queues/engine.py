@@ -17,6 +17,7 @@ from typing import Any
 from ..aws.errors import AwsError, invalid_parameter
 from ..aws.ids import uuid4_text
 from ..cache import ReadMostlyCache
+from ..runtime import cancel_and_wait
 from ..store.queue_records import MoveTask, NewMessage, QueueRecord, QueueStore, RedriveTarget, StoredMessage
 from . import validation as v
 from .checksums import md5_attributes, md5_text
@@ -64,15 +65,7 @@ class QueueEngine:
             self._run_mover(task)
 
     async def stop(self) -> None:
-        for task in [self._sweeper, *self._movers.values()]:
-            if task is not None:
-                task.cancel()
-        for task in [self._sweeper, *self._movers.values()]:
-            if task is not None:
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):
-                    pass
+        await cancel_and_wait(self._sweeper, *self._movers.values())
         self._movers.clear()
         for waiters in self._waiters.values():
             for fut in waiters:

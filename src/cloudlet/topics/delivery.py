@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..runtime import cancel_and_wait
 from .delivery_policy import RetryPolicy, effective
 from .http_client import HttpClient
 from .records import Delivery
@@ -73,14 +74,7 @@ class Deliverer:
             after = rows[-1][0]
 
     async def stop(self) -> None:
-        tasks = [lane.task for lane in self.lanes.values() if lane.task] + list(self._attempts)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+        await cancel_and_wait(*(lane.task for lane in self.lanes.values()), *self._attempts)
         self.lanes.clear()
         self.http.close()
 

@@ -24,6 +24,7 @@ from ..aws.errors import AwsError
 from ..aws.ids import uuid4_text
 from ..cache import ReadMostlyCache
 from ..queues.engine import QueueEngine, parse_arn as parse_queue_arn
+from ..runtime import cancel_and_wait
 from ..store.queue_records import QueueRecord
 from . import delivery_policy, filter_policy
 from .delivery import Deliverer
@@ -123,13 +124,7 @@ class TopicEngine:
         self._flusher = asyncio.create_task(self._flush_forever())
 
     async def stop(self) -> None:
-        for task in (self._sweeper, self._flusher):
-            if task is not None:
-                task.cancel()
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):
-                    pass
+        await cancel_and_wait(self._sweeper, self._flusher)
         await self.deliverer.stop()
         await self.flush_stats()
         await asyncio.to_thread(self.signing.stop)
