@@ -18,10 +18,11 @@ _MSG_COLS = ("id, message_id, body, attributes, system_attributes, md5_body, md5
              "visible_at, receive_count, first_receive_at, receipt, group_id, dedup_id, seq, sender_id, dlq_source_arn")
 
 Q_SELECT_QUEUE = "SELECT * FROM sqs_queues WHERE account=? AND region=? AND name=?"
+_MESSAGE_ROW = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"  # the 17 columns below
 Q_INSERT_MESSAGE = (
     "INSERT INTO sqs_messages (queue_id, message_id, body, attributes, system_attributes, md5_body, md5_attributes, "
     "md5_system, sent_at, visible_at, receive_count, first_receive_at, group_id, dedup_id, seq, sender_id, "
-    "dlq_source_arn) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+    "dlq_source_arn) VALUES " + _MESSAGE_ROW)
 Q_VISIBLE = f"SELECT {_MSG_COLS} FROM sqs_messages WHERE queue_id=? AND visible_at<=? ORDER BY visible_at, id LIMIT ?"
 Q_GROUPS_AVAILABLE = ("SELECT group_id FROM sqs_groups WHERE queue_id=? AND available_at<=? "
                       "ORDER BY available_at, head_id LIMIT ?")
@@ -328,9 +329,7 @@ def _send(c: sqlite3.Connection, queue: QueueRecord, messages: list[NewMessage],
                 continue
         seq = _next_seq(c, queue.id) if queue.fifo else None
         visible_at = now + m.delay_ms
-        cur = c.execute(Q_INSERT_MESSAGE, (queue.id, m.message_id, m.body, m.attributes, m.system_attributes, m.md5_body,
-                                           m.md5_attributes, m.md5_system, now, visible_at, 0, None, m.group_id,
-                                           m.dedup_id, seq, m.sender_id, None))
+        cur = c.execute(Q_INSERT_MESSAGE, _new_row(queue.id, m, now, seq))
         if queue.fifo and m.group_id is not None:
             c.execute("INSERT OR IGNORE INTO sqs_groups VALUES (?,?,?,?)", (queue.id, m.group_id, cur.lastrowid, visible_at))
         if m.dedup_key is not None:
@@ -340,6 +339,12 @@ def _send(c: sqlite3.Connection, queue: QueueRecord, messages: list[NewMessage],
 
 
 _MULTI_ROW = 32  # rows per multi-row INSERT (17 parameters each)
+
+
+def _new_row(queue_id: int, m: NewMessage, now: int, seq: str | None) -> tuple:
+    """A sent message's Q_INSERT_MESSAGE parameters: never received, visible after its delay."""
+    return (queue_id, m.message_id, m.body, m.attributes, m.system_attributes, m.md5_body, m.md5_attributes,
+            m.md5_system, now, now + m.delay_ms, 0, None, m.group_id, m.dedup_id, seq, m.sender_id, None)
 
 
 def one_statement(sends: list[tuple[QueueRecord, NewMessage]]) -> bool:
@@ -355,12 +360,10 @@ def send_to_queues(c: sqlite3.Connection, sends: list[tuple[QueueRecord, NewMess
         if queue.fifo or m.dedup_key is not None:
             _send(c, queue, [m], now, window)
         else:
-            plain.append((queue.id, m.message_id, m.body, m.attributes, m.system_attributes, m.md5_body,
-                          m.md5_attributes, m.md5_system, now, now + m.delay_ms, 0, None, m.group_id, m.dedup_id,
-                          None, m.sender_id, None))
+            plain.append(_new_row(queue.id, m, now, None))
     for start in range(0, len(plain), _MULTI_ROW):
         rows = plain[start:start + _MULTI_ROW]
-        c.execute(Q_INSERT_MESSAGE + ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" * (len(rows) - 1),
+        c.execute(Q_INSERT_MESSAGE + ("," + _MESSAGE_ROW) * (len(rows) - 1),
                   [value for row in rows for value in row])
 
 
