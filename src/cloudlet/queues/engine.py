@@ -50,6 +50,9 @@ class QueueEngine:
         self.store = store
         self.queues: ReadMostlyCache[QueueRecord] = ReadMostlyCache(self._load_queue)
         self._waiters: dict[int, deque[asyncio.Future]] = {}
+        # per queue, how many times _wake ran: a long poll that found nothing compares it with the value from
+        # before its receive, so a message committed while the poll was between receive and wait is not missed
+        self._arrivals: dict[int, int] = {}
         self._tasks: set[asyncio.Task] = set()
         self._movers: dict[str, asyncio.Task] = {}
         self._cancelling: set[str] = set()
@@ -121,6 +124,7 @@ class QueueEngine:
         await self.store.delete_queue(queue, now_ms())
         self.queues.invalidate((queue.account, queue.region, queue.name))
         self._wake(queue.id, len(self._waiters.get(queue.id, ())))
+        self._arrivals.pop(queue.id, None)
 
     async def list_queues(self, account: str, region: str, prefix: str, limit: int, token: str | None):
         names = await self.store.list_queues(account, region, prefix, _after(token), limit + 1)
@@ -253,6 +257,7 @@ class QueueEngine:
         redrive = await self._redrive_target(queue)
         retention_ms = queue.attr_int("MessageRetentionPeriod") * 1000
         while True:
+            seen = self._arrivals.get(queue.id, 0)
             messages = await self.store.receive(queue, limit, visibility_ms, now_ms(), redrive, retention_ms)
             remaining = deadline - time.monotonic()
             if messages or remaining <= 0:
@@ -260,6 +265,8 @@ class QueueEngine:
             next_at = await self.store.next_visible_at(queue)
             if next_at is not None:
                 remaining = min(remaining, max(0.01, (next_at - now_ms()) / 1000))
+            if self._arrivals.get(queue.id, 0) != seen:
+                continue  # something arrived after the receive looked: look again rather than sleep
             await self._wait(queue.id, remaining)
             current = await self.queues.get((queue.account, queue.region, queue.name))
             if current is None or current.id != queue.id:
@@ -294,6 +301,7 @@ class QueueEngine:
         self._wake(queue_id, count)
 
     def _wake(self, queue_id: int, count: int) -> None:
+        self._arrivals[queue_id] = self._arrivals.get(queue_id, 0) + 1
         waiters = self._waiters.get(queue_id)
         while waiters and count > 0:
             fut = waiters.popleft()

@@ -1,0 +1,41 @@
+"""A long poll that finds its queue empty reads when the next message becomes visible, then waits to be woken.
+A message that arrives in between (its wake-up finds no waiter yet, and the read's snapshot predates it) must
+still end the poll at once, not when the poll times out."""
+
+import asyncio
+import time
+
+from cloudlet.queues.engine import QueueEngine
+from cloudlet.store.database import Database
+from cloudlet.store.sqlite_queues import SqliteQueueStore
+
+
+def test_message_arriving_between_empty_receive_and_wait_is_not_missed(tmp_path, run):
+    db = Database(tmp_path / "w.db")
+    store = SqliteQueueStore(db)
+    db.start()
+
+    async def main():
+        engine = QueueEngine(store)
+        queue = await engine.create_queue("111111111111", "us-east-1", "poll", {}, {})
+        original = store.next_visible_at
+        raced = []
+
+        async def next_visible_at_then_send(q):
+            answer = await original(q)  # the snapshot without the message...
+            if not raced:  # ...then the message is sent and wakes nobody: the poll is not waiting yet
+                raced.append(True)
+                await engine.send(queue, [engine.prepare(queue, {"MessageBody": "late"}, "x")[0]])
+            return answer
+
+        store.next_visible_at = next_visible_at_then_send
+        started = time.monotonic()
+        got = await asyncio.wait_for(engine.receive(queue, 10, 30, 5), 10)
+        elapsed = time.monotonic() - started
+        assert raced and [m.body for m in got] == ["late"]
+        assert elapsed < 1.0, f"the poll slept through the arrival for {elapsed:.2f} s"
+
+    try:
+        run(main())
+    finally:
+        db.close()
