@@ -3,6 +3,7 @@
 
     python bench/sns_bench.py              # full run (~2 minutes), prints one table
     python bench/sns_bench.py --quick      # a short smoke run
+    python bench/sns_bench.py --queues 3 --sweep 100,300,500,700   # Cloudlet's latency at each publish rate
 
 For each server (one at a time, each in its own child process on a free port; Cloudlet with its default
 durable settings in a fresh data directory) and for a topic with 1, 3 and 10 subscribed SQS queues
@@ -295,6 +296,32 @@ async def bench(server: Server, queue_counts: list[int], args: argparse.Namespac
     return results
 
 
+async def sweep(server: Server, rates: list[float], queues: int, args: argparse.Namespace) -> list[tuple]:
+    """The loaded latency phase at each paced rate, each on a fresh topic: (rate asked, rate reached, p50, p99,
+    server CPU as a share of one core). Shows the rate up to which the p99 stays low and what saturates."""
+    rows = []
+    for rate in rates:
+        result = Latency()
+        topic, urls = await setup(server.port, queues, f"sweep{rate:g}")
+        cpu, started = server.cpu_seconds(), time.perf_counter()
+        await latency(server.port, topic, urls, rate, args.latency_seconds, args.connections, result)
+        share = (server.cpu_seconds() - cpu) / (time.perf_counter() - started)
+        rows.append((rate, result.paced_rate, result.pct(0.5), result.pct(0.99), share, result.lost))
+        print(f"  {server.label}: {rate:g}/s asked, {result}, server CPU {share * 100:.0f}% of one core",
+              file=sys.stderr, flush=True)
+    return rows
+
+
+def sweep_table(label: str, queues: int, rows: list[tuple]) -> str:
+    lines = [f"Latency sweep, {label}, {queues} SQS subscriptions, two long-polling receivers per queue:", "",
+             "| publishes/s asked | reached | p50 ms | p99 ms | server CPU, share of one core |",
+             "|---:|---:|---:|---:|---:|"]
+    for rate, reached, p50, p99, share, lost in rows:
+        lost_note = f" ({lost} lost)" if lost else ""
+        lines.append(f"| {rate:g} | {reached:.0f} | {fmt(p50)} | {fmt(p99)}{lost_note} | {share * 100:.0f}% |")
+    return "\n".join(lines)
+
+
 def fmt(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.1f}"
 
@@ -323,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=2000.0, help="paced publishes/s in the latency phase "
                         "(capped at 50%% of the server's measured publish rate)")
     parser.add_argument("--queues", default="1,3,10", help="subscribed queues per topic, comma-separated")
+    parser.add_argument("--sweep", default="", help="instead of the table: Cloudlet's loaded latency phase at each "
+                        "of these comma-separated publish rates, on the first --queues count")
     parser.add_argument("--cloudlet-only", action="store_true")
     parser.add_argument("--quick", action="store_true", help="2-second phases")
     parser.add_argument("--cloudlet-command", default=f"{sys.executable} -m cloudlet",
@@ -332,6 +361,18 @@ def main(argv: list[str] | None = None) -> int:
         args.seconds = args.latency_seconds = 2.0
     queue_counts = [int(q) for q in args.queues.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="sns-bench-"))
+    if args.sweep:
+        server = Server("cloudlet", [*shlex.split(args.cloudlet_command), "serve", "--port", "{port}", "--blob-port",
+                                     "0", "--data-dir", str(workdir / "data"), "--log-level", "warning"], workdir)
+        rates = [float(r) for r in args.sweep.split(",")]
+        try:
+            server.start()
+            rows = asyncio.run(sweep(server, rates, queue_counts[0], args))
+        finally:
+            server.stop()
+            shutil.rmtree(workdir, ignore_errors=True)
+        print(sweep_table("Cloudlet durable", queue_counts[0], rows))
+        return 0
     servers = {"cloudlet": Server("cloudlet", [*shlex.split(args.cloudlet_command), "serve", "--port", "{port}",
                                                "--blob-port", "0", "--data-dir", str(workdir / "data"),
                                                "--log-level", "warning"], workdir)}
