@@ -159,6 +159,7 @@ def test_pages_of_messages(server, sqs, page, unique):
     expect(page.locator("table.messages tbody tr")).to_have_count(5)
     seen = page.locator("table.messages pre.body").all_inner_texts()
     page.locator("a.page-first").click()
+    expect(page.locator("table.messages tbody tr")).to_have_count(25)  # the first page has loaded
     seen += page.locator("table.messages pre.body").all_inner_texts()
     assert sorted(seen) == [f"message {i:02d}" for i in range(30)]
     assert _attrs(sqs, url)["ApproximateNumberOfMessages"] == 30
