@@ -1,6 +1,6 @@
-"""A long poll that finds its queue empty reads when the next message becomes visible, then waits to be woken.
-A message that arrives in between (its wake-up finds no waiter yet, and the read's snapshot predates it) must
-still end the poll at once, not when the poll times out."""
+"""A long poll that finds its queue empty (and learns, in the same transaction, when the next message becomes
+visible) then waits to be woken. A message that arrives in between (its wake-up finds no waiter yet, and the
+empty receive predates it) must still end the poll at once, not when the poll times out."""
 
 import asyncio
 import time
@@ -18,17 +18,18 @@ def test_message_arriving_between_empty_receive_and_wait_is_not_missed(tmp_path,
     async def main():
         engine = QueueEngine(store)
         queue = await engine.create_queue("111111111111", "us-east-1", "poll", {}, {})
-        original = store.next_visible_at
+        original = store.receive
         raced = []
 
-        async def next_visible_at_then_send(q):
-            answer = await original(q)  # the snapshot without the message...
+        async def receive_then_send(*args):
+            answer = await original(*args)  # nothing to receive, and nothing due...
             if not raced:  # ...then the message is sent and wakes nobody: the poll is not waiting yet
+                assert answer == ([], None)
                 raced.append(True)
                 await engine.send(queue, [engine.prepare(queue, {"MessageBody": "late"}, "x")[0]])
             return answer
 
-        store.next_visible_at = next_visible_at_then_send
+        store.receive = receive_then_send
         started = time.monotonic()
         got = await asyncio.wait_for(engine.receive(queue, 10, 30, 5), 10)
         elapsed = time.monotonic() - started

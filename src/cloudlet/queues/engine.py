@@ -258,11 +258,11 @@ class QueueEngine:
         retention_ms = queue.attr_int("MessageRetentionPeriod") * 1000
         while True:
             seen = self._arrivals.get(queue.id, 0)
-            messages = await self.store.receive(queue, limit, visibility_ms, now_ms(), redrive, retention_ms)
+            messages, next_at = await self.store.receive(queue, limit, visibility_ms, now_ms(), redrive,
+                                                         retention_ms)
             remaining = deadline - time.monotonic()
             if messages or remaining <= 0:
                 return messages
-            next_at = await self.store.next_visible_at(queue)
             if next_at is not None:
                 remaining = min(remaining, max(0.01, (next_at - now_ms()) / 1000))
             if self._arrivals.get(queue.id, 0) != seen:

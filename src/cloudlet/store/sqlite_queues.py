@@ -128,13 +128,8 @@ class SqliteQueueStore:
         return await self.db.write(_send, queue, messages, now, dedup_window_ms)
 
     async def receive(self, queue: QueueRecord, limit: int, visibility_ms: int, now: int,
-                      redrive: RedriveTarget | None, retention_ms: int) -> list[StoredMessage]:
-        return await self.db.write(_receive, queue, limit, visibility_ms, now, redrive, retention_ms)
-
-    async def next_visible_at(self, queue: QueueRecord) -> int | None:
-        sql = ("SELECT MIN(available_at) FROM sqs_groups WHERE queue_id=?" if queue.fifo
-               else "SELECT MIN(visible_at) FROM sqs_messages WHERE queue_id=?")
-        return await self.db.read(lambda c: c.execute(sql, (queue.id,)).fetchone()[0])
+                      redrive: RedriveTarget | None, retention_ms: int) -> tuple[list[StoredMessage], int | None]:
+        return await self.db.write(_receive_or_next, queue, limit, visibility_ms, now, redrive, retention_ms)
 
     async def delete_messages(self, queue: QueueRecord, handles: list[tuple[int, str]], now: int) -> list[str | None]:
         """None for each handle that deleted its message (or found it already gone, as SQS does); "expired" for a
@@ -430,6 +425,20 @@ def _take(c: sqlite3.Connection, queue: QueueRecord, m: StoredMessage, visibilit
         return False
     _mark_received(c, [m], visibility_ms, now)
     return True
+
+
+Q_NEXT_VISIBLE = "SELECT MIN(visible_at) FROM sqs_messages WHERE queue_id=?"
+Q_NEXT_AVAILABLE_GROUP = "SELECT MIN(available_at) FROM sqs_groups WHERE queue_id=?"
+
+
+def _receive_or_next(c: sqlite3.Connection, queue: QueueRecord, limit: int, visibility_ms: int, now: int,
+                     redrive: RedriveTarget | None, retention_ms: int) -> tuple[list[StoredMessage], int | None]:
+    """The messages received; when there are none, also when the next one becomes visible (None: the queue is
+    empty), read in the same transaction so that a long poll needs no second trip to the database."""
+    taken = _receive(c, queue, limit, visibility_ms, now, redrive, retention_ms)
+    if taken:
+        return taken, None
+    return taken, c.execute(Q_NEXT_AVAILABLE_GROUP if queue.fifo else Q_NEXT_VISIBLE, (queue.id,)).fetchone()[0]
 
 
 def _receive(c: sqlite3.Connection, queue: QueueRecord, limit: int, visibility_ms: int, now: int,
