@@ -6,14 +6,10 @@ import asyncio
 import time
 
 from cloudlet.queues.engine import QueueEngine
-from cloudlet.store.database import Database
-from cloudlet.store.sqlite_queues import SqliteQueueStore
 
 
-def test_message_arriving_between_empty_receive_and_wait_is_not_missed(tmp_path, run):
-    db = Database(tmp_path / "w.db")
-    store = SqliteQueueStore(db)
-    db.start()
+def test_message_arriving_between_empty_receive_and_wait_is_not_missed(queue_store, run):
+    _, store = queue_store
 
     async def main():
         engine = QueueEngine(store)
@@ -36,7 +32,4 @@ def test_message_arriving_between_empty_receive_and_wait_is_not_missed(tmp_path,
         assert raced and [m.body for m in got] == ["late"]
         assert elapsed < 1.0, f"the poll slept through the arrival for {elapsed:.2f} s"
 
-    try:
-        run(main())
-    finally:
-        db.close()
+    run(main())

@@ -4,18 +4,14 @@ retention is 60 s, so the test ages messages in the store instead of sleeping.""
 import time
 
 from cloudlet.queues.engine import QueueEngine
-from cloudlet.store.database import Database
-from cloudlet.store.sqlite_queues import SqliteQueueStore
 
 
 def _now() -> int:
     return int(time.time() * 1000)
 
 
-def test_expired_messages_are_not_received_and_are_swept(tmp_path, run):
-    db = Database(tmp_path / "r.db")
-    store = SqliteQueueStore(db)
-    db.start()
+def test_expired_messages_are_not_received_and_are_swept(queue_store, run):
+    db, store = queue_store
 
     async def main():
         engine = QueueEngine(store)
@@ -38,7 +34,4 @@ def test_expired_messages_are_not_received_and_are_swept(tmp_path, run):
             counts = await store.counts(queue, _now())
             assert counts == {"visible": 0, "inflight": 0, "delayed": 0}, name
 
-    try:
-        run(main())
-    finally:
-        db.close()
+    run(main())
