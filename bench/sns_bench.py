@@ -361,21 +361,19 @@ def main(argv: list[str] | None = None) -> int:
         args.seconds = args.latency_seconds = 2.0
     queue_counts = [int(q) for q in args.queues.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="sns-bench-"))
+    cloudlet = Server("cloudlet", [*shlex.split(args.cloudlet_command), "serve", "--port", "{port}", "--blob-port",
+                                   "0", "--data-dir", str(workdir / "data"), "--log-level", "warning"], workdir)
     if args.sweep:
-        server = Server("cloudlet", [*shlex.split(args.cloudlet_command), "serve", "--port", "{port}", "--blob-port",
-                                     "0", "--data-dir", str(workdir / "data"), "--log-level", "warning"], workdir)
         rates = [float(r) for r in args.sweep.split(",")]
         try:
-            server.start()
-            rows = asyncio.run(sweep(server, rates, queue_counts[0], args))
+            cloudlet.start()
+            rows = asyncio.run(sweep(cloudlet, rates, queue_counts[0], args))
         finally:
-            server.stop()
+            cloudlet.stop()
             shutil.rmtree(workdir, ignore_errors=True)
         print(sweep_table("Cloudlet durable", queue_counts[0], rows))
         return 0
-    servers = {"cloudlet": Server("cloudlet", [*shlex.split(args.cloudlet_command), "serve", "--port", "{port}",
-                                               "--blob-port", "0", "--data-dir", str(workdir / "data"),
-                                               "--log-level", "warning"], workdir)}
+    servers = {"cloudlet": cloudlet}
     if not args.cloudlet_only:
         servers["moto"] = Server("moto", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", "{port}"], workdir)
     results: dict[str, list[Result]] = {}
